@@ -1,0 +1,3 @@
+#pragma once
+#include "skiff_build_config.hpp"
+#define SKIFF_VERSION_STRING SKIFF_VERSION

@@ -1,0 +1,73 @@
+#include "util/fd.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "util/error.hpp"
+
+namespace skiff {
+
+void UniqueFd::reset(int fd) noexcept {
+    if (fd_ >= 0) {
+        int saved = errno;
+        ::close(fd_);
+        errno = saved;
+    }
+    fd_ = fd;
+}
+
+Pipe Pipe::make() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) throw_errno("creating a pipe");
+    return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+UniqueFd open_fd(const std::string& path, int flags, int mode) {
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+    if (fd < 0) throw_errno("opening " + path);
+    return UniqueFd(fd);
+}
+
+UniqueFd openat_fd(int dirfd, const std::string& path, int flags, int mode) {
+    int fd = ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode);
+    if (fd < 0) throw_errno("opening " + path);
+    return UniqueFd(fd);
+}
+
+void write_all(int fd, const void* buf, size_t len) {
+    auto p = static_cast<const char*>(buf);
+    while (len > 0) {
+        ssize_t n = ::write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("writing");
+        }
+        p += n;
+        len -= static_cast<size_t>(n);
+    }
+}
+
+std::string read_all(int fd, size_t max_bytes) {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("reading");
+        }
+        if (n == 0) break;
+        if (out.size() + static_cast<size_t>(n) > max_bytes)
+            throw Error("refusing to read more than " + std::to_string(max_bytes) + " bytes");
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+std::string read_file(const std::string& path, size_t max_bytes) {
+    UniqueFd fd = open_fd(path, O_RDONLY);
+    return with_context("reading " + path, [&] { return read_all(fd.get(), max_bytes); });
+}
+
+} // namespace skiff

@@ -1,0 +1,51 @@
+// Owned file descriptors. Every fd skiff opens lives in a UniqueFd; every fd
+// is opened O_CLOEXEC so nothing leaks into a container by accident.
+#pragma once
+
+#include <string>
+#include <utility>
+
+namespace skiff {
+
+class UniqueFd {
+public:
+    UniqueFd() noexcept = default;
+    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+    UniqueFd& operator=(UniqueFd&& o) noexcept {
+        if (this != &o) reset(o.release());
+        return *this;
+    }
+    ~UniqueFd() { reset(); }
+
+    int get() const noexcept { return fd_; }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+    int release() noexcept { return std::exchange(fd_, -1); }
+    void reset(int fd = -1) noexcept;
+
+private:
+    int fd_ = -1;
+};
+
+// A pipe with both ends O_CLOEXEC.
+struct Pipe {
+    UniqueFd read;
+    UniqueFd write;
+    static Pipe make(); // throws Error
+};
+
+// open(2)/openat(2) that always add O_CLOEXEC and throw Error naming the path.
+UniqueFd open_fd(const std::string& path, int flags, int mode = 0);
+UniqueFd openat_fd(int dirfd, const std::string& path, int flags, int mode = 0);
+
+// write(2) all of buf, retrying on EINTR/short writes; throws on error.
+void write_all(int fd, const void* buf, size_t len);
+inline void write_all(int fd, const std::string& s) { write_all(fd, s.data(), s.size()); }
+
+// Reads the whole of an fd / a file, refusing more than max_bytes.
+std::string read_all(int fd, size_t max_bytes = 64u << 20);
+std::string read_file(const std::string& path, size_t max_bytes = 64u << 20);
+
+} // namespace skiff
