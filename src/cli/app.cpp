@@ -1,11 +1,13 @@
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/argv_split.hpp"
 #include "cli/commands.hpp"
 #include "cli/version.hpp"
 #include "cli/context.hpp"
@@ -81,7 +83,10 @@ int main(int argc, char** argv) {
     for (CLI::App* sub : app.get_subcommands({})) sub->allow_extras(false);
 
     try {
-        app.parse(argc, argv);
+        std::vector<std::string> args(argv + 1, argv + argc);
+        args = split_trailing_args(app, args, ctx.stop_at_first_positional, ctx.trailing_args);
+        std::reverse(args.begin(), args.end()); // CLI11 takes them reversed
+        app.parse(args);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "config/paths.hpp"
@@ -27,6 +28,12 @@ public:
     // The chosen command's work; set by the command's parse callback and run
     // by cli::main after parsing succeeded. Returns the process exit code.
     std::function<int()> action;
+
+    // Commands of the form `CMD [FLAGS] FIRST [ARGS...]` (run IMAGE CMD...,
+    // exec CONTAINER CMD...): their flags stop at FIRST, and everything
+    // after it is handed over untouched in trailing_args.
+    std::vector<std::string> stop_at_first_positional;
+    std::vector<std::string> trailing_args;
 
 private:
     std::optional<Paths> paths_;

@@ -20,7 +20,8 @@ std::string dir_of(const std::string& path) {
 }
 } // namespace
 
-void atomic_write_file(const std::string& path, std::string_view content, int mode) {
+namespace {
+void write_and_rename(const std::string& path, std::string_view content, int mode, bool durable) {
     std::string dir = dir_of(path);
     std::string tmpl = path + ".tmp-XXXXXX";
     int raw = ::mkostemp(tmpl.data(), O_CLOEXEC);
@@ -30,13 +31,22 @@ void atomic_write_file(const std::string& path, std::string_view content, int mo
 
     with_context("writing " + tmpl, [&] { write_all(fd.get(), content.data(), content.size()); });
     if (::fchmod(fd.get(), static_cast<mode_t>(mode)) < 0) throw_errno("chmod " + tmpl);
-    if (::fsync(fd.get()) < 0) throw_errno("fsync " + tmpl);
+    if (durable && ::fsync(fd.get()) < 0) throw_errno("fsync " + tmpl);
     fd.reset();
     if (::rename(tmpl.c_str(), path.c_str()) < 0) throw_errno("renaming " + tmpl + " to " + path);
     unlink_tmp.dismiss();
-
+    if (!durable) return;
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd) ::fsync(dfd.get()); // best effort: the rename itself is done
+}
+} // namespace
+
+void atomic_write_file(const std::string& path, std::string_view content, int mode) {
+    write_and_rename(path, content, mode, true);
+}
+
+void replace_file(const std::string& path, std::string_view content, int mode) {
+    write_and_rename(path, content, mode, false);
 }
 
 void make_dirs(const std::string& path, int mode) {

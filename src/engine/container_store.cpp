@@ -1,0 +1,200 @@
+#include "engine/container_store.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/lock.hpp"
+#include "storage/root_fs.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+using nlohmann::json;
+
+json to_json(const ContainerRecord& r) {
+    return json{
+        {"Id", r.id},           {"Name", r.name},        {"Image", r.image},
+        {"ImageId", r.image_id}, {"Created", r.created},  {"Command", r.command},
+        {"Entrypoint", r.entrypoint}, {"Cmd", r.cmd},    {"Env", r.env},
+        {"WorkingDir", r.working_dir}, {"User", r.user}, {"Hostname", r.hostname},
+        {"Network", r.network}, {"Tty", r.tty},         {"Interactive", r.interactive},
+        {"AutoRemove", r.auto_remove}, {"ReadOnly", r.read_only}, {"Labels", r.labels},
+        {"Mounts", r.mounts},
+        {"State",
+         {{"Status", r.state.status},
+          {"Pid", r.state.pid},
+          {"ExitCode", r.state.exit_code},
+          {"StartedAt", r.state.started_at},
+          {"FinishedAt", r.state.finished_at}}},
+    };
+}
+
+ContainerRecord from_json(const json& j) {
+    ContainerRecord r;
+    r.id = j.at("Id").get<std::string>();
+    r.name = j.at("Name").get<std::string>();
+    r.image = j.value("Image", "");
+    r.image_id = j.value("ImageId", "");
+    r.created = j.value("Created", "");
+    r.command = j.value("Command", std::vector<std::string>{});
+    r.entrypoint = j.value("Entrypoint", std::vector<std::string>{});
+    r.cmd = j.value("Cmd", std::vector<std::string>{});
+    r.env = j.value("Env", std::vector<std::string>{});
+    r.working_dir = j.value("WorkingDir", "");
+    r.user = j.value("User", "");
+    r.hostname = j.value("Hostname", "");
+    r.network = j.value("Network", "");
+    r.tty = j.value("Tty", false);
+    r.interactive = j.value("Interactive", false);
+    r.auto_remove = j.value("AutoRemove", false);
+    r.read_only = j.value("ReadOnly", false);
+    r.labels = j.value("Labels", std::map<std::string, std::string>{});
+    r.mounts = j.value("Mounts", std::vector<std::string>{});
+    if (j.contains("State")) {
+        const json& s = j["State"];
+        r.state.status = s.value("Status", "created");
+        r.state.pid = s.value("Pid", 0);
+        r.state.exit_code = s.value("ExitCode", 0);
+        r.state.started_at = s.value("StartedAt", "");
+        r.state.finished_at = s.value("FinishedAt", "");
+    }
+    return r;
+}
+
+bool is_hex(const std::string& s) { return s.find_first_not_of("0123456789abcdef") == std::string::npos; }
+
+} // namespace
+
+std::string now_rfc3339() {
+    auto now = std::chrono::system_clock::now();
+    auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - secs).count();
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:09d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ns);
+}
+
+std::string random_hex_id() {
+    unsigned char b[32];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = ::getrandom(b + got, sizeof b - got, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("getrandom");
+        got += static_cast<size_t>(n);
+    }
+    std::string s;
+    for (unsigned char c : b) s += fmt::format("{:02x}", c);
+    return s;
+}
+
+std::string generate_name() {
+    static const char* const adjectives[] = {"brave", "calm", "eager", "fancy", "gentle", "happy", "jolly",
+                                             "keen", "lucid", "merry", "nimble", "proud", "quiet", "sharp",
+                                             "swift", "tender", "vivid", "witty", "zealous", "bold"};
+    static const char* const nouns[] = {"albatross", "beaver", "cormorant", "dolphin", "egret", "falcon",
+                                        "gannet", "heron", "ibis", "jackdaw", "kestrel", "lapwing", "marlin",
+                                        "narwhal", "osprey", "puffin", "quail", "raven", "skua", "tern"};
+    unsigned char r[2];
+    if (::getrandom(r, sizeof r, 0) != sizeof r) r[0] = r[1] = 0;
+    return fmt::format("{}_{}", adjectives[r[0] % std::size(adjectives)], nouns[r[1] % std::size(nouns)]);
+}
+
+ContainerStore::ContainerStore(std::string root) : root_(std::move(root)), containers_(root_ + "/containers") {}
+
+ContainerRecord ContainerStore::create(ContainerRecord rec) {
+    make_dirs(containers_, 0700);
+    FileLock lock(lock_path());
+    auto existing = list();
+    auto taken = [&](const std::string& n) {
+        for (const auto& c : existing)
+            if (c.name == n) return &c;
+        return static_cast<const ContainerRecord*>(nullptr);
+    };
+    if (rec.name.empty()) {
+        for (int i = 0; i < 100 && (rec.name.empty() || taken(rec.name)); ++i) rec.name = generate_name();
+        if (taken(rec.name)) rec.name += "_" + random_hex_id().substr(0, 6);
+    } else if (const ContainerRecord* holder = taken(rec.name)) {
+        throw Error(fmt::format("the container name \"{}\" is already in use by {}. You have to remove (or rename) "
+                                "that container to be able to reuse that name",
+                                rec.name, holder->id));
+    }
+    rec.id = random_hex_id();
+    rec.created = now_rfc3339();
+    std::string d = dir(rec.id);
+    if (::mkdir(d.c_str(), 0700) < 0) throw_errno("creating " + d);
+    replace_file(d + "/container.json", to_json(rec).dump(2), 0600);
+    return rec;
+}
+
+void ContainerStore::save(const ContainerRecord& rec) {
+    replace_file(dir(rec.id) + "/container.json", to_json(rec).dump(2), 0600);
+}
+
+std::vector<ContainerRecord> ContainerStore::list() const {
+    std::vector<ContainerRecord> out;
+    DIR* d = ::opendir(containers_.c_str());
+    if (d == nullptr) {
+        if (errno == ENOENT) return out;
+        throw_errno("reading " + containers_);
+    }
+    std::vector<std::string> ids;
+    while (auto* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n.size() == 64 && is_hex(n)) ids.push_back(n);
+    }
+    ::closedir(d);
+    for (const auto& id : ids) {
+        try {
+            out.push_back(from_json(json::parse(read_file(dir(id) + "/container.json", 1 << 20))));
+        } catch (const std::exception&) {
+            // Half-created (a crash between mkdir and the first write) or being
+            // removed: not a container yet / any more.
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created > b.created; });
+    return out;
+}
+
+std::optional<ContainerRecord> ContainerStore::find(const std::string& key) const {
+    auto all = list();
+    for (const auto& c : all)
+        if (c.id == key || c.name == key) return c;
+    const ContainerRecord* match = nullptr;
+    if (!key.empty() && is_hex(key)) {
+        for (const auto& c : all) {
+            if (c.id.rfind(key, 0) == 0) {
+                if (match != nullptr)
+                    throw Error(fmt::format("more than one container matches the ID prefix '{}'", key));
+                match = &c;
+            }
+        }
+    }
+    if (match != nullptr) return *match;
+    return std::nullopt;
+}
+
+ContainerRecord ContainerStore::lookup(const std::string& key) const {
+    auto c = find(key);
+    if (!c) throw Error(fmt::format("no container with name or ID \"{}\" found: no such container", key));
+    return *c;
+}
+
+void ContainerStore::remove(const std::string& id) {
+    if (id.size() != 64 || !is_hex(id)) throw Error("refusing to remove container with a malformed id " + id);
+    storage::remove_tree(dir(id));
+}
+
+} // namespace skiff::engine

@@ -1,0 +1,71 @@
+// Container records: one directory per container under <root>/containers/ID
+// holding container.json (what was asked for and its state) and the
+// container's own writable layer (upper/, work/) and generated files.
+// Every mutation holds the store lock; every write is atomic.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace skiff::engine {
+
+struct ContainerState {
+    std::string status = "created"; // created | running | exited
+    int pid = 0;
+    int exit_code = 0;
+    std::string started_at;  // RFC 3339, empty when never started
+    std::string finished_at;
+};
+
+struct ContainerRecord {
+    std::string id;   // 64 hex
+    std::string name;
+    std::string image;    // as the user gave it, normalised
+    std::string image_id; // config digest "sha256:..."
+    std::string created;  // RFC 3339
+    std::vector<std::string> command; // the full argv run (entrypoint + cmd)
+    std::vector<std::string> entrypoint;
+    std::vector<std::string> cmd;
+    std::vector<std::string> env;
+    std::string working_dir;
+    std::string user;
+    std::string hostname;
+    std::string network;
+    bool tty = false;
+    bool interactive = false;
+    bool auto_remove = false;
+    bool read_only = false;
+    std::map<std::string, std::string> labels;
+    std::vector<std::string> mounts; // "SRC:DST[:OPTS]" as given
+    ContainerState state;
+};
+
+class ContainerStore {
+public:
+    explicit ContainerStore(std::string root); // the store root, e.g. ~/.local/share/skiff
+
+    // Assigns id (and a generated name when empty), creates the directory and
+    // writes the record. A name already in use fails with the holder's id.
+    ContainerRecord create(ContainerRecord rec);
+    void save(const ContainerRecord& rec);
+    // By full id, unique id prefix, or name. Throws Error (exit 125) when none.
+    ContainerRecord lookup(const std::string& name_or_id) const;
+    std::optional<ContainerRecord> find(const std::string& name_or_id) const;
+    std::vector<ContainerRecord> list() const;
+    void remove(const std::string& id);
+
+    std::string dir(const std::string& id) const { return containers_ + "/" + id; }
+    std::string lock_path() const { return root_ + "/containers.lock"; }
+
+private:
+    std::string root_;
+    std::string containers_;
+};
+
+std::string now_rfc3339();
+std::string random_hex_id();
+std::string generate_name();
+
+} // namespace skiff::engine

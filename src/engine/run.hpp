@@ -1,0 +1,48 @@
+// `skiff run` and `skiff create`: the lesson's sequence without a daemon.
+// Image lookup (pulling per policy), the container record and its writable
+// layer, storage, network, start, and the wait for the exit code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/paths.hpp"
+#include "engine/pull.hpp"
+
+namespace skiff::engine {
+
+struct RunOptions {
+    std::string image;
+    std::vector<std::string> args;
+    std::optional<std::string> entrypoint;
+    std::vector<std::string> env;       // -e KEY=VAL or -e KEY
+    std::vector<std::string> env_files; // --env-file
+    std::string workdir;
+    std::string user;
+    std::string hostname;
+    std::string name;
+    bool remove = false;      // --rm
+    bool interactive = false; // -i
+    bool tty = false;         // -t
+    bool read_only = false;
+    bool init = false;
+    bool privileged = false;
+    std::vector<std::string> volumes;      // -v SRC:DST[:ro]
+    std::vector<std::string> tmpfs;        // --tmpfs DST[:OPTS]
+    std::vector<std::string> cap_add;
+    std::vector<std::string> cap_drop;
+    std::vector<std::string> security_opt; // seccomp=..., no-new-privileges
+    std::vector<std::string> labels;       // KEY=VAL
+    std::string network;                   // "", none, host
+    std::string userns;                    // "", host, keep-id
+    int preserve_fds = 0;
+    std::string pull_policy;               // "": config's
+    PullOptions pull;
+};
+
+// Runs in the foreground; returns the container's exit code.
+int run(const Paths& paths, const Config& config, const RunOptions& opts);
+
+} // namespace skiff::engine

@@ -1,0 +1,14 @@
+// The storage driver `run` uses: the same choice `skiff info` reports, with
+// the native-overlay probe cached in the runroot (it is volatile, so a
+// reboot or kernel change probes again) to keep `run` cheap.
+#pragma once
+
+#include "config/config.hpp"
+#include "config/paths.hpp"
+#include "engine/host_info.hpp"
+
+namespace skiff::engine {
+
+StorageChoice storage_choice_for_run(const Paths& paths, const Config& config);
+
+} // namespace skiff::engine

@@ -1,0 +1,83 @@
+// Everything the runtime needs to start one container process, decided by
+// the engine before anything is forked: the rootfs, the process, the
+// namespaces and the mounts. The runtime knows nothing about images or
+// registries; it takes directories and strings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/userns.hpp"
+
+namespace skiff::runtime {
+
+enum class NetworkMode { none, host };
+
+struct RootfsSpec {
+    // overlay: lower (top-most first) + upper + work, mounted at mountpoint.
+    // bind: `lower[0]` is a complete root directory, bind-mounted.
+    enum class Kind { overlay, bind } kind = Kind::overlay;
+    std::vector<std::string> lower;
+    std::string upper;
+    std::string work;
+    std::string mountpoint; // an empty directory owned by the invoking user
+    bool userxattr = false; // overlay in a user namespace
+    bool readonly = false;  // --read-only
+};
+
+struct BindMount {
+    std::string source; // host path
+    std::string target; // absolute path in the container
+    bool readonly = false;
+    bool file = false;  // the source is a file, not a directory
+    unsigned long flags = 0; // extra MS_NOSUID | MS_NODEV | MS_NOEXEC
+};
+
+struct TmpfsMount {
+    std::string target;
+    std::string data; // "size=1m,mode=1777"
+    unsigned long flags = 0;
+};
+
+struct ProcessSpec {
+    std::vector<std::string> args; // args[0] is looked up in the container's PATH
+    std::vector<std::string> env;  // "K=V"
+    std::string cwd = "/";
+    bool create_cwd = true; // docker's -w rule: a missing directory is created
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::vector<uint32_t> additional_gids;
+    bool terminal = false; // -t: a pty from the container's own devpts
+    bool stdin_open = false; // -i: keep stdin; otherwise /dev/null
+    int preserve_fds = 0;    // --preserve-fds N: fds 3..3+N-1 pass through
+};
+
+// Capability and seccomp data ready to apply in the child (see
+// runtime/capabilities.hpp and runtime/seccomp_profile.hpp).
+struct SecuritySpec {
+    uint64_t caps = 0;         // bounding set; effective/permitted for uid 0
+    bool no_new_privs = false;
+    bool seccomp = true;       // false: unconfined
+    std::string seccomp_profile; // empty: the built-in default; else a JSON file
+    bool privileged = false;   // no masked or read-only paths
+};
+
+struct ContainerSpec {
+    RootfsSpec rootfs;
+    ProcessSpec process;
+    SecuritySpec security;
+    std::string hostname;
+    NetworkMode network = NetworkMode::none;
+    bool userns = true; // rootless: a user namespace with maps
+    UserNamespaceMaps maps;
+    std::vector<BindMount> binds; // in order; /etc/hosts & co included
+    std::vector<TmpfsMount> tmpfs;
+    bool init = false; // --init: a minimal reaping init as pid 1
+};
+
+// Podman's defaults.
+const std::vector<std::string>& default_masked_paths();
+const std::vector<std::string>& default_readonly_paths();
+
+} // namespace skiff::runtime

@@ -1,0 +1,236 @@
+#include "runtime/launch.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "runtime/child_plan.hpp"
+#include "runtime/child_security.hpp"
+#include "runtime/container_child.hpp"
+#include "runtime/terminal.hpp"
+#include "util/child_report.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/log.hpp"
+#include "util/process.hpp"
+#include "util/scope_guard.hpp"
+
+namespace skiff::runtime {
+
+namespace {
+
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGPIPE};
+
+// Blocks the signals the monitor handles, for its lifetime, and reads them
+// from a signalfd.
+class SignalBlock {
+public:
+    SignalBlock() {
+        sigset_t set;
+        ::sigemptyset(&set);
+        for (int s : kForwarded) ::sigaddset(&set, s);
+        ::sigprocmask(SIG_BLOCK, &set, &old_);
+        fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+        if (!fd_) throw_errno("signalfd");
+    }
+    ~SignalBlock() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
+    int fd() const { return fd_.get(); }
+
+private:
+    sigset_t old_;
+    UniqueFd fd_;
+};
+
+// One message from the child: a pty master, a failure record, or EOF (the
+// command was executed).
+struct SyncMessage {
+    enum class Kind { eof, pty, failure } kind = Kind::eof;
+    UniqueFd pty;
+    ChildFailure failure;
+};
+
+SyncMessage receive(int sock) {
+    SyncMessage m;
+    ChildFailure rec;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u {};
+    struct iovec iov {&rec, sizeof rec};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    ssize_t n;
+    do {
+        n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("reading from the container's setup");
+    if (n == 0) return m;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            m.kind = SyncMessage::Kind::pty;
+            m.pty.reset(fd);
+            return m;
+        }
+    }
+    if (static_cast<size_t>(n) != sizeof rec) throw Error("malformed message from the container's setup");
+    rec.step[sizeof rec.step - 1] = '\0';
+    rec.detail[sizeof rec.detail - 1] = '\0';
+    m.kind = SyncMessage::Kind::failure;
+    m.failure = rec;
+    return m;
+}
+
+// docker/podman wording and exit codes for a command that cannot run.
+Error setup_error(const ChildFailure& f) {
+    if (std::strcmp(f.step, "exec") == 0) {
+        if (f.err == ENOENT)
+            return Error(fmt::format("{}: executable file not found in $PATH: No such file or directory", f.detail),
+                         0, kExitNotFound);
+        return Error(fmt::format("{}: {}", f.detail, std::strerror(f.err)), 0, kExitCannotInvoke);
+    }
+    if (std::strcmp(f.step, "chdir to the working directory") == 0)
+        return Error(fmt::format("workdir {}: {}", f.detail, std::strerror(f.err)), 0, kExitSkiffError);
+    return Error(fmt::format("container setup: {}", f.describe()));
+}
+
+pid_t clone_child(unsigned long flags) {
+    long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    return static_cast<pid_t>(pid);
+}
+
+// Copies what is available from `from` to `to`; false at EOF or error.
+bool pump(int from, int to) {
+    char buf[16384];
+    ssize_t n = ::read(from, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+    if (n <= 0) return false;
+    try {
+        write_all(to, buf, static_cast<size_t>(n));
+    } catch (const Error&) {
+        return false;
+    }
+    return true;
+}
+
+int status_to_code(int st) { return exit_code_of(st); }
+
+} // namespace
+
+int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
+    ChildPlan plan = build_child_plan(spec);
+    ChildSecurity sec = prepare_child_security(spec.security, plan.uid != 0);
+
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
+    UniqueFd parent_sock(sp[0]);
+    UniqueFd child_sock_low(sp[1]);
+    // Above the --preserve-fds range, so that range can be handed over whole.
+    UniqueFd child_sock(::fcntl(child_sock_low.get(), F_DUPFD_CLOEXEC, 3 + spec.process.preserve_fds + 64));
+    if (!child_sock) throw_errno("dup of the sync socket");
+    child_sock_low.reset();
+    UniqueFd devnull = open_fd("/dev/null", O_RDONLY);
+
+    SignalBlock signals;
+    unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+    if (spec.userns) flags |= CLONE_NEWUSER;
+    if (spec.network == NetworkMode::none) flags |= CLONE_NEWNET;
+
+    pid_t pid = clone_child(flags);
+    if (pid < 0 && errno == EINVAL) pid = clone_child(flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP));
+    if (pid < 0) {
+        int err = errno;
+        if (spec.userns && (err == EPERM || err == ENOSPC || err == EUSERS))
+            throw Error("creating the container's namespaces: user namespaces are not available to this user", err);
+        throw Error("creating the container's namespaces", err);
+    }
+    if (pid == 0) {
+        ::close(sp[0]);
+        run_container_child(plan, sec, child_sock.get(), devnull.get());
+    }
+    child_sock.reset();
+    devnull.reset();
+    bool reaped = false;
+    ScopeGuard kill_child([&] {
+        if (!reaped) {
+            ::kill(pid, SIGKILL);
+            wait_for(pid);
+        }
+    });
+
+    if (spec.userns) {
+        log::StepTimer t("id maps");
+        with_context("setting up the container's ID mapping", [&] { install_id_maps(pid, spec.maps); });
+    }
+    write_all(parent_sock.get(), "g", 1);
+
+    UniqueFd pty;
+    for (;;) {
+        SyncMessage m = receive(parent_sock.get());
+        if (m.kind == SyncMessage::Kind::eof) break;
+        if (m.kind == SyncMessage::Kind::failure) {
+            reaped = true;
+            wait_for(pid);
+            throw setup_error(m.failure);
+        }
+        pty = std::move(m.pty);
+        copy_window_size(pty.get());
+        write_all(parent_sock.get(), "w", 1);
+    }
+    parent_sock.reset();
+    if (cb.started) cb.started(pid);
+
+    std::optional<RawTerminal> raw;
+    if (pty) raw.emplace(STDIN_FILENO);
+    bool stdin_open = static_cast<bool>(pty);
+    int status = 0;
+    bool exited = false;
+    while (!exited || pty) {
+        struct pollfd fds[3] = {{signals.fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        if (pty) fds[1].fd = pty.get();
+        if (pty && stdin_open) fds[2].fd = STDIN_FILENO;
+        if (exited) fds[0].fd = -1; // only draining the pty now
+        int r = ::poll(fds, 3, exited ? 100 : -1);
+        if (r < 0 && errno != EINTR) throw_errno("poll");
+        if (r == 0 && exited) break;
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si {};
+            while (::read(signals.fd(), &si, sizeof si) == sizeof si) {
+                int sig = static_cast<int>(si.ssi_signo);
+                if (sig == SIGCHLD) {
+                    int st = 0;
+                    if (::waitpid(pid, &st, WNOHANG) == pid) {
+                        status = st;
+                        exited = true;
+                        reaped = true;
+                    }
+                } else if (sig == SIGWINCH) {
+                    if (pty) copy_window_size(pty.get());
+                } else if (sig != SIGPIPE) {
+                    ::kill(pid, sig);
+                }
+            }
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+            if (!pump(pty.get(), STDOUT_FILENO)) pty.reset();
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
+            if (!pump(STDIN_FILENO, pty.get())) stdin_open = false;
+    }
+    return status_to_code(status);
+}
+
+} // namespace skiff::runtime
