@@ -34,6 +34,10 @@ declare -A FLAG_VALUES=(
     ['|--runroot']=dir
     ['|--log-level']='words:error warn info debug'
     ['*|--format']='words:json'
+    ['images|--format']='words:table json'
+    ['image ls|--format']='words:table json'
+    ['history|--format']='words:table json'
+    ['image history|--format']='words:table json'
     ['*|--pull']='words:missing always never newer'
     ['*|--network']='words:slirp none host'
     ['*|--name']=none
@@ -45,6 +49,26 @@ declare -A FLAG_VALUES=(
     ['*|--file']=file
     ['*|--output']=file
     ['*|--input']=file
+    ['*|--platform']='words:linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x linux/riscv64'
+    ['*|--arch']='words:amd64 arm64 arm 386 ppc64le s390x riscv64'
+    ['*|--os']='words:linux'
+    ['*|--variant']='words:v6 v7 v8'
+    ['images|--filter']='words:reference= dangling=true dangling=false'
+    ['image ls|--filter']='words:reference= dangling=true dangling=false'
+    ['*|--username']=none
+    ['*|--password']=none
+    ['run|--network']='words:none host'
+    ['*|--entrypoint']=none
+    ['*|--env']=none
+    ['*|--user']=none
+    ['*|--hostname']=none
+    ['*|--label']=none
+    ['*|--tmpfs']=none
+    ['*|--preserve-fds']=none
+    ['*|--cap-add']='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM'
+    ['*|--cap-drop']='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM'
+    ['*|--security-opt']='words:seccomp=unconfined no-new-privileges'
+    ['*|--userns']='words:keep-id host'
 )
 
 # What a command's positional arguments are.  Plural: every argument; singular:
@@ -58,7 +82,7 @@ declare -A ARGS=(
     ['image history']=image ['image inspect']=images ['image save']=images
     [start]=containers [stop]=containers [restart]=containers [rm]=containers
     [kill]=containers [pause]=containers [unpause]=containers [wait]=containers
-    [inspect]=containers [logs]=container [exec]=container [attach]=container
+    [inspect]=images [logs]=container [exec]=container [attach]=container
     [port]=container [top]=container [commit]=container [export]=container
     [cp]=files [build]=dirs [load]=files [import]=files
     ['container start']=containers ['container stop']=containers

@@ -82,6 +82,15 @@ int main(int argc, char** argv) {
     app.allow_extras(true);
     for (CLI::App* sub : app.get_subcommands({})) sub->allow_extras(false);
 
+    if (argc > 1 && std::string_view(argv[1]) == "__complete") {
+        try {
+            return run_complete(app, ctx, std::vector<std::string>(argv + 2, argv + argc));
+        } catch (const std::exception& e) {
+            print_error(e.what());
+            return kExitSkiffError;
+        }
+    }
+
     try {
         std::vector<std::string> args(argv + 1, argv + argc);
         args = split_trailing_args(app, args, ctx.stop_at_first_positional, ctx.trailing_args);

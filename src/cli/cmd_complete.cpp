@@ -1,11 +1,15 @@
-// skiff __complete: the hidden helper that shell completions call, so that
+// skiff __complete: the hidden helper (handled before flag parsing, see
+// cli::main) that shell completions call, so that
 // they list what this binary really accepts and never go stale.
 //   skiff __complete commands         one "NAME<TAB>DESCRIPTION" per line
 //   skiff __complete flags [CMD...]   one "FLAG<TAB>DESCRIPTION" per line
 //   skiff __complete takes-value CMD FLAG   exit 0 when FLAG needs an argument
+//   skiff __complete containers|images      NAME<TAB>DETAIL per line
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "engine/container_store.hpp"
+#include "storage/store.hpp"
 #include "util/error.hpp"
 
 namespace skiff::cli {
@@ -29,6 +33,16 @@ void print_commands(const CLI::App& a) {
         if (!sub->get_group().empty()) fmt::print("{}\t{}\n", sub->get_name(), sub->get_description());
 }
 
+void print_containers(Context& ctx) {
+    for (const auto& c : engine::ContainerStore(ctx.paths().root).list())
+        fmt::print("{}\t{}\n", c.name, c.image);
+}
+
+void print_images(Context& ctx) {
+    for (const auto& img : storage::Store(ctx.paths().root).list_images())
+        for (const auto& t : img.repo_tags) fmt::print("{}\t{}\n", t, img.id.substr(7, 12));
+}
+
 void print_flags(const CLI::App& a) {
     for (const CLI::Option* opt : a.get_options()) {
         if (opt->get_positional() || opt->get_group().empty()) continue;
@@ -39,32 +53,29 @@ void print_flags(const CLI::App& a) {
 
 } // namespace
 
-void add_complete_command(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("__complete", "Print completion candidates for shells");
-    cmd->group(""); // hidden from --help
-    auto words = std::make_shared<std::vector<std::string>>();
-    cmd->add_option("words", *words, "What to complete")->required();
-    cmd->callback([&ctx, &app, words] {
-        ctx.action = [&app, words] {
-            const auto& w = *words;
-            std::vector<std::string> rest(w.begin() + 1, w.end());
-            if (w[0] == "commands") {
-                print_commands(*find_command(app, rest));
-            } else if (w[0] == "flags") {
-                print_flags(*find_command(app, rest));
-            } else if (w[0] == "takes-value" && !rest.empty()) {
-                std::string flag = rest.back();
-                rest.pop_back();
-                const CLI::App* c = find_command(app, rest);
-                for (const CLI::Option* opt : c->get_options())
-                    if (opt->check_name(flag)) return opt->get_expected_min() > 0 ? 0 : 1;
-                return 1;
-            } else {
-                throw Error(fmt::format("__complete: unknown request '{}'", w[0]));
-            }
-            return 0;
-        };
-    });
+int run_complete(const CLI::App& app, Context& ctx, std::vector<std::string> w) {
+    if (!w.empty() && w.front() == "--") w.erase(w.begin());
+    if (w.empty()) throw Error("__complete: nothing to complete");
+    std::vector<std::string> rest(w.begin() + 1, w.end());
+    if (w[0] == "commands") {
+        print_commands(*find_command(app, rest));
+    } else if (w[0] == "flags") {
+        print_flags(*find_command(app, rest));
+    } else if (w[0] == "takes-value" && !rest.empty()) {
+        std::string flag = rest.back();
+        rest.pop_back();
+        const CLI::App* c = find_command(app, rest);
+        for (const CLI::Option* opt : c->get_options())
+            if (opt->check_name(flag)) return opt->get_expected_min() > 0 ? 0 : 1;
+        return 1;
+    } else if (w[0] == "containers") {
+        print_containers(ctx);
+    } else if (w[0] == "images") {
+        print_images(ctx);
+    } else {
+        throw Error(fmt::format("__complete: unknown request '{}'", w[0]));
+    }
+    return 0;
 }
 
 } // namespace skiff::cli

@@ -29,6 +29,8 @@ void add_run_command(CLI::App& app, Context& ctx) {
     cmd->add_flag("-i,--interactive", o->interactive, "Keep stdin open");
     cmd->add_flag("-t,--tty", o->tty, "Allocate a pseudo-terminal");
     cmd->add_flag("--read-only", o->read_only, "Mount the container's root file system read-only");
+    cmd->add_flag("--read-only-tmpfs{true}", o->read_only_tmpfs,
+                  "With --read-only, mount tmpfs on /tmp, /var/tmp and /run (default true)");
     cmd->add_flag("--init", o->init, "Run a minimal init as PID 1 that forwards signals and reaps zombies");
     cmd->add_flag("--privileged", o->privileged, "All capabilities, no masked paths, no seccomp filter");
     cmd->add_option("-v,--volume", o->volumes, "Bind mount a host path: SRC:DST[:ro|rw]")

@@ -10,15 +10,36 @@ namespace skiff::cli {
 
 void add_version_command(CLI::App& app, Context& ctx);
 void add_info_command(CLI::App& app, Context& ctx);
-void add_complete_command(CLI::App& app, Context& ctx);
+// skiff __complete WORDS...: not a subcommand (CLI11 would read a word that
+// names a command as that command); cli::main calls it before parsing.
+int run_complete(const CLI::App& app, Context& ctx, std::vector<std::string> words);
 void add_run_command(CLI::App& app, Context& ctx);
+// Images (parent: the app, or the `image` group for its aliases).
+void add_pull_command(CLI::App& parent, Context& ctx);
+void add_images_command(CLI::App& parent, Context& ctx, const std::string& name = "images");
+void add_inspect_command(CLI::App& parent, Context& ctx, bool images_only);
+void add_tag_command(CLI::App& parent, Context& ctx);
+void add_rmi_command(CLI::App& parent, Context& ctx, const std::string& name = "rmi");
+void add_history_command(CLI::App& parent, Context& ctx);
+void add_image_prune_command(CLI::App& parent, Context& ctx);
+void add_image_command(CLI::App& app, Context& ctx);
+void add_login_command(CLI::App& parent, Context& ctx);
+void add_logout_command(CLI::App& parent, Context& ctx);
 
 // Registers every command, in the order `skiff --help` lists them.
 inline void add_all_commands(CLI::App& app, Context& ctx) {
     add_run_command(app, ctx);
+    add_pull_command(app, ctx);
+    add_images_command(app, ctx);
+    add_image_command(app, ctx);
+    add_inspect_command(app, ctx, false);
+    add_tag_command(app, ctx);
+    add_rmi_command(app, ctx);
+    add_history_command(app, ctx);
+    add_login_command(app, ctx);
+    add_logout_command(app, ctx);
     add_info_command(app, ctx);
     add_version_command(app, ctx);
-    add_complete_command(app, ctx);
 }
 
 } // namespace skiff::cli

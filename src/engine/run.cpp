@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -202,6 +203,15 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         }
         b.file = !S_ISDIR(st.st_mode);
         spec.binds.push_back(b);
+    }
+    if (o.read_only && o.read_only_tmpfs) {
+        // As podman: a read-only root still gets writable scratch space.
+        for (const char* d : {"/tmp", "/var/tmp", "/run"}) {
+            bool taken = false;
+            for (const auto& t : tmpfs) taken = taken || t.target == d;
+            for (const auto& b : binds) taken = taken || b.target == d;
+            if (!taken) tmpfs.push_back({d, "mode=1777", MS_NOSUID | MS_NODEV});
+        }
     }
     spec.tmpfs = tmpfs;
     spec.hostname = rec.hostname;

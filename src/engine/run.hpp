@@ -27,6 +27,7 @@ struct RunOptions {
     bool interactive = false; // -i
     bool tty = false;         // -t
     bool read_only = false;
+    bool read_only_tmpfs = true; // with --read-only: tmpfs on /tmp, /var/tmp, /run (podman)
     bool init = false;
     bool privileged = false;
     std::vector<std::string> volumes;      // -v SRC:DST[:ro]

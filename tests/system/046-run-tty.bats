@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+#
+# skiff run -t / -it, driven through a real terminal made by util-linux
+# script(1): the command sees a pty of its own with the outer terminal's
+# size, input typed at the terminal reaches it, the exit status comes back,
+# and the outer terminal's settings are restored afterwards.
+
+load helpers
+
+store_args() { echo "--root $BATS_FILE_TMPDIR/root --runroot $BATS_FILE_TMPDIR/runroot"; }
+
+sk() {
+    local rc=0
+    case "${1:-}" in '?' | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) rc=$1; shift ;; esac
+    # shellcheck disable=SC2046
+    run_skiff "$rc" $(store_args) "$@"
+}
+
+setup_file() {
+    [[ -n "${SKIFF_REG_PLAIN:-}" ]] || return 0
+    # shellcheck disable=SC2046
+    timeout 120 "$SKIFF_BIN" $(store_args) run --rm -q "$IMAGE" true >/dev/null
+}
+
+setup() {
+    basic_setup
+    require_rig
+    command -v script >/dev/null || skip "no script(1) (util-linux)"
+}
+
+# in_terminal SCRIPT [STDIN]: runs the bash SCRIPT inside a new pty (rows 40,
+# cols 100) with $SK set to the skiff command line; sets $status/$output
+# (carriage returns removed). STDIN, if given, is typed into the terminal;
+# otherwise the terminal's input stays open (and empty) for a few seconds.
+in_terminal() {
+    local body=$1 driver=$BATS_TEST_TMPDIR/driver.sh
+    {
+        echo 'stty rows 40 cols 100'
+        echo "SK='$SKIFF_BIN $(store_args)'"
+        echo "IMAGE='$IMAGE'"
+        echo "$body"
+    } >"$driver"
+    if [[ $# -ge 2 ]]; then
+        run timeout -k 5 60 script -qec "bash $driver" /dev/null < <(printf '%s' "$2"; sleep 3)
+    else
+        run timeout -k 5 60 script -qec "bash $driver" /dev/null < <(sleep 5)
+    fi
+    output=${output//$'\r'/}
+    echo "$output"
+}
+
+@test "tty: -t gives the command its own pty with the terminal's size" {
+    in_terminal '$SK run --rm -t $IMAGE sh -c "tty; stty size; echo TERM=\$TERM; test -t 0 && echo stdin-tty"; echo rc=$?'
+    assert_equal "$status" 0 "script's exit status"
+    assert_match "$output" $'(^|\n)/dev/pts/0\n' "tty in the container"
+    assert_match "$output" $'\n40 100\n' "stty size in the container"
+    assert_match "$output" $'\nTERM=xterm\n' "TERM"
+    assert_match "$output" $'\nstdin-tty\n' "stdin is the tty"
+    assert_match "$output" $'\nrc=0$' "exit status of skiff"
+}
+
+@test "tty: the exit status comes back and the terminal is restored" {
+    in_terminal 'before=$(stty -g)
+$SK run --rm -t $IMAGE sh -c "exit 3"; echo rc=$?
+$SK run --rm -t $IMAGE no-such-command; echo rc=$?
+after=$(stty -g)
+[ "$before" = "$after" ] && echo restored || echo "changed: $before -> $after"'
+    assert_match "$output" $'(^|\n)rc=3\n' "exit status of skiff -t"
+    assert_match "$output" $'\nrc=127\n' "exit status of skiff -t with a missing command"
+    assert_match "$output" $'\nrestored$' "terminal settings after skiff -t"
+}
+
+@test "tty: -it takes typed input" {
+    in_terminal '$SK run --rm -it $IMAGE sh; echo rc=$?' $'echo typed-$((6*7))\nexit 4\n'
+    assert_match "$output" $'(^|\n)typed-42\n' "command typed into the container's shell"
+    assert_match "$output" $'\nrc=4$' "exit status"
+}
+
+@test "tty: -t follows a change of the terminal's size (SIGWINCH)" {
+    in_terminal '( sleep 1.5; stty rows 20 cols 60 </dev/tty ) &
+$SK run --rm -t $IMAGE sh -c "stty size; sleep 3; stty size"; echo rc=$?'
+    assert_match "$output" $'40 100\n20 60\n' "size before and after the resize"
+}
+
+@test "tty: without -t there is no terminal" {
+    in_terminal '$SK run --rm $IMAGE tty; echo rc=$?'
+    assert_match "$output" $'(^|\n)not a tty\nrc=1$'
+    sk 1 run --rm "$IMAGE" tty
+    assert_equal "$output" "not a tty"
+}
