@@ -6,7 +6,8 @@
 # The subcommands of a command path ('' is skiff itself).
 __skiff_subcommands() {
     case $1 in
-    '') REPLY='info version' ;;
+    '') REPLY='run pull images image inspect tag rmi history login logout info version' ;;
+    'image') REPLY='ls rm inspect prune pull tag history' ;;
     *) REPLY='' ;;
     esac
 }
@@ -15,6 +16,23 @@ __skiff_subcommands() {
 __skiff_flags() {
     case $1 in
     '') REPLY='-h --help -v --version --log-level --root --runroot --config' ;;
+    'run') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet' ;;
+    'pull') REPLY='-h --help --platform --arch --os --variant -q --quiet --tls-verify --authfile' ;;
+    'images') REPLY='-h --help -q --quiet --digests --no-trunc -a --all --format -f --filter' ;;
+    'image') REPLY='-h --help' ;;
+    'image ls') REPLY='-h --help -q --quiet --digests --no-trunc -a --all --format -f --filter' ;;
+    'image rm') REPLY='-h --help -f --force -a --all' ;;
+    'image inspect') REPLY='-h --help -f --format' ;;
+    'image prune') REPLY='-h --help -a --all -f --force' ;;
+    'image pull') REPLY='-h --help --platform --arch --os --variant -q --quiet --tls-verify --authfile' ;;
+    'image tag') REPLY='-h --help' ;;
+    'image history') REPLY='-h --help --no-trunc -q --quiet --format' ;;
+    'inspect') REPLY='-h --help -f --format' ;;
+    'tag') REPLY='-h --help' ;;
+    'rmi') REPLY='-h --help -f --force -a --all' ;;
+    'history') REPLY='-h --help --no-trunc -q --quiet --format' ;;
+    'login') REPLY='-h --help -u --username -p --password --password-stdin --authfile --tls-verify --get-login' ;;
+    'logout') REPLY='-h --help --authfile -a --all' ;;
     'info') REPLY='-h --help -f --format' ;;
     'version') REPLY='-h --help -f --format' ;;
     *) REPLY='' ;;
@@ -29,6 +47,47 @@ __skiff_flag_kind() {
     '|--root') REPLY='dir' ;;
     '|--runroot') REPLY='dir' ;;
     '|--config') REPLY='file' ;;
+    'run|--entrypoint') REPLY='none' ;;
+    'run|-e'|'run|--env') REPLY='none' ;;
+    'run|--env-file') REPLY='file' ;;
+    'run|-w'|'run|--workdir') REPLY='none' ;;
+    'run|-u'|'run|--user') REPLY='none' ;;
+    'run|-h'|'run|--hostname') REPLY='none' ;;
+    'run|--name') REPLY='none' ;;
+    'run|-v'|'run|--volume') REPLY='file' ;;
+    'run|--tmpfs') REPLY='none' ;;
+    'run|--cap-add') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
+    'run|--cap-drop') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
+    'run|--security-opt') REPLY='words:seccomp=unconfined no-new-privileges' ;;
+    'run|-l'|'run|--label') REPLY='none' ;;
+    'run|--network'|'run|--net') REPLY='words:none host' ;;
+    'run|--userns') REPLY='words:keep-id host' ;;
+    'run|--preserve-fds') REPLY='none' ;;
+    'run|--pull') REPLY='words:missing always never newer' ;;
+    'run|--platform') REPLY='words:linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x linux/riscv64' ;;
+    'run|--authfile') REPLY='file' ;;
+    'pull|--platform') REPLY='words:linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x linux/riscv64' ;;
+    'pull|--arch') REPLY='words:amd64 arm64 arm 386 ppc64le s390x riscv64' ;;
+    'pull|--os') REPLY='words:linux' ;;
+    'pull|--variant') REPLY='words:v6 v7 v8' ;;
+    'pull|--authfile') REPLY='file' ;;
+    'images|--format') REPLY='words:table json' ;;
+    'images|-f'|'images|--filter') REPLY='words:reference= dangling=true dangling=false' ;;
+    'image ls|--format') REPLY='words:table json' ;;
+    'image ls|-f'|'image ls|--filter') REPLY='words:reference= dangling=true dangling=false' ;;
+    'image inspect|-f'|'image inspect|--format') REPLY='words:json' ;;
+    'image pull|--platform') REPLY='words:linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x linux/riscv64' ;;
+    'image pull|--arch') REPLY='words:amd64 arm64 arm 386 ppc64le s390x riscv64' ;;
+    'image pull|--os') REPLY='words:linux' ;;
+    'image pull|--variant') REPLY='words:v6 v7 v8' ;;
+    'image pull|--authfile') REPLY='file' ;;
+    'image history|--format') REPLY='words:table json' ;;
+    'inspect|-f'|'inspect|--format') REPLY='words:json' ;;
+    'history|--format') REPLY='words:table json' ;;
+    'login|-u'|'login|--username') REPLY='none' ;;
+    'login|-p'|'login|--password') REPLY='none' ;;
+    'login|--authfile') REPLY='file' ;;
+    'logout|--authfile') REPLY='file' ;;
     'info|-f'|'info|--format') REPLY='words:json' ;;
     'version|-f'|'version|--format') REPLY='words:json' ;;
     *) return 1 ;;
@@ -39,6 +98,15 @@ __skiff_flag_kind() {
 # container, image, files, dirs); singular means the first one only.
 __skiff_args() {
     case $1 in
+    'run') REPLY=image ;;
+    'image rm') REPLY=images ;;
+    'image inspect') REPLY=images ;;
+    'image tag') REPLY=image ;;
+    'image history') REPLY=image ;;
+    'inspect') REPLY=images ;;
+    'tag') REPLY=image ;;
+    'rmi') REPLY=images ;;
+    'history') REPLY=image ;;
     *) REPLY=none ;;
     esac
 }

@@ -26,7 +26,7 @@ subcommands_of() {
         /^Subcommands:/ { on = 1; next }
         on && /^[^ ]/ { on = 0 }
         on && NF == 0 { on = 0 }
-        on { print $1 }'
+        on { sub(/,$/, "", $1); print $1 }'
 }
 
 # Every command path, depth first, space-separated words ("image ls").

@@ -30,6 +30,15 @@ setup_file() {
     done
 }
 
+# Rootless, the store holds files owned by subordinate IDs (multilayer's
+# tester-dir is 0750 uid 1000): only a user namespace with the same mapping
+# can remove them, and bats' own cleanup of BATS_FILE_TMPDIR cannot.
+teardown_file() {
+    if is_rootless && [[ -d $BATS_FILE_TMPDIR/root ]]; then
+        unshare --map-root-user --map-auto rm -rf "$BATS_FILE_TMPDIR/root" 2>/dev/null || true
+    fi
+}
+
 setup() {
     basic_setup
     require_rig
@@ -163,8 +172,17 @@ count_containers() { find "$(containers_dir)" -mindepth 1 -maxdepth 1 -type d 2>
     assert_match "$output" "rc=1$"
     sk run --rm --read-only "$IMAGE" sh -c 'touch /etc/x 2>&1; echo rc=$?'
     assert_match "$output" "rc=1$" "touch /etc/x"
-    # skiff mounts no tmpfs by itself (no --read-only-tmpfs); --tmpfs adds one.
-    sk run --rm --read-only --tmpfs /tmp "$IMAGE" sh -c 'touch /tmp/y && echo ok'
+    # As podman: --read-only-tmpfs (default true) mounts tmpfs on /tmp, /var/tmp, /run.
+    sk run --rm --read-only "$IMAGE" sh -c \
+        'touch /tmp/a /var/tmp/b /run/c && echo ok; grep -cE "^tmpfs /(tmp|var/tmp|run) tmpfs" /proc/mounts'
+    assert_equal "$output" $'ok\n3' "scratch dirs with --read-only"
+    sk run --rm --read-only --read-only-tmpfs=false "$IMAGE" sh -c 'touch /tmp/y 2>&1; echo rc=$?'
+    assert_match "$output" "Read-only file system" "/tmp with --read-only-tmpfs=false"
+    assert_match "$output" "rc=1$"
+    # --read-only-tmpfs alone changes nothing; --tmpfs still adds a writable dir.
+    sk run --rm --read-only-tmpfs "$IMAGE" sh -c 'grep -c "^tmpfs /tmp " /proc/mounts; true'
+    assert_equal "$output" "0" "tmpfs on /tmp without --read-only"
+    sk run --rm --read-only --read-only-tmpfs=false --tmpfs /scratch "$IMAGE" sh -c 'touch /scratch/y && echo ok'
     assert_equal "$output" "ok"
     # The writable default still writes.
     sk run --rm "$IMAGE" sh -c 'touch /x && echo ok'
