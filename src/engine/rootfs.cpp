@@ -17,9 +17,13 @@ namespace skiff::engine {
 
 namespace {
 
-void mkdir_private(const std::string& d) {
-    if (::mkdir(d.c_str(), 0700) < 0 && errno != EEXIST) throw_errno("creating " + d);
+void mkdir_mode(const std::string& d, mode_t mode) {
+    if (::mkdir(d.c_str(), mode) < 0 && errno != EEXIST) throw_errno("creating " + d);
+    ::chmod(d.c_str(), mode); // whatever the umask
 }
+// The container's own directories; only the container root (the upper dir
+// or the vfs copy, whose mode becomes that of /) must be 0755.
+void mkdir_private(const std::string& d) { mkdir_mode(d, 0700); }
 
 // The vfs driver: a private copy of the image, unpacked layer by layer
 // (whiteouts applied by deletion) inside the user's ID mapping.
@@ -64,7 +68,7 @@ runtime::RootfsSpec prepare_rootfs(const Paths& paths, const Config& config, con
         }
         r.upper = cdir + "/upper";
         r.work = cdir + "/work";
-        mkdir_private(r.upper);
+        mkdir_mode(r.upper, 0755);
         mkdir_private(r.work);
         r.userxattr = paths.rootless;
         return r;
@@ -74,7 +78,7 @@ runtime::RootfsSpec prepare_rootfs(const Paths& paths, const Config& config, con
         std::string rootfs = cdir + "/rootfs";
         struct stat st {};
         if (::stat(rootfs.c_str(), &st) < 0) {
-            mkdir_private(rootfs);
+            mkdir_mode(rootfs, 0755);
             unpack_copy(paths, store, image, rootfs);
         }
         r.lower = {rootfs};

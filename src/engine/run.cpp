@@ -101,7 +101,10 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     std::vector<runtime::TmpfsMount> tmpfs;
     for (const auto& t : o.tmpfs) tmpfs.push_back(parse_tmpfs(t));
     int last_cap = runtime::last_capability();
-    runtime::CapMask caps = runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, last_cap);
+    // Never more than skiff itself may pass on (--privileged as a root whose
+    // bounding set lacks some capabilities).
+    runtime::CapMask caps =
+        runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, last_cap) & runtime::own_bounding_set(last_cap);
     if (!o.userns.empty() && o.userns != "keep-id" && o.userns != "host")
         throw Error(fmt::format("invalid --userns '{}': use keep-id or host", o.userns));
     if (o.userns == "keep-id" && !rootless) throw Error("--userns=keep-id only makes sense rootless");

@@ -191,4 +191,11 @@ int apply_capabilities(const PreparedCaps& caps, const char** failed_step) noexc
     return 0;
 }
 
+CapMask own_bounding_set(int last_cap) {
+    CapMask m = 0;
+    for (int c = 0; c <= last_cap && c < 64; ++c)
+        if (::prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) m |= cap_bit(c);
+    return m;
+}
+
 } // namespace skiff::runtime

@@ -55,6 +55,9 @@ CapMask all_capabilities(int last_cap);
 // NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT.
 CapMask default_capabilities();
 
+// The calling process's bounding set (PR_CAPBSET_READ for 0..last_cap).
+CapMask own_bounding_set(int last_cap);
+
 // "CAP_CHOWN", "CAP_KILL", ... in number order.
 std::vector<std::string> capability_names(CapMask mask);
 

@@ -20,6 +20,7 @@
 #include "runtime/child_fs.hpp"
 #include "runtime/child_security.hpp"
 #include "util/child_report.hpp"
+#include "util/process_title.hpp"
 
 namespace skiff::runtime {
 
@@ -106,6 +107,12 @@ void run_pre_pivot_step(const MountStep& s, const ChildPlan& p, int rootfd, int 
         if (p.host_sys_fd < 0 ||
             ::move_mount(p.host_sys_fd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
             die(fd, "bind mount", "/sys", errno);
+        // tfd still names the directory under the new mount: reopen to
+        // reach the mount itself.
+        ::close(tfd);
+        tfd = ::openat(rootfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+        if (tfd < 0) die(fd, "opening mount point", s.target, errno);
+        childfs::fd_path(target, sizeof target, tfd);
         if (childfs::remount_readonly(target) < 0) die(fd, "read-only remount", s.target, errno);
     }
     ::close(tfd);
@@ -206,6 +213,7 @@ void forward_signal(int sig) { ::kill(g_payload, sig); }
     }
     ::close(fd); // the command holds its own copy until it execs
     ::prctl(PR_SET_DUMPABLE, 0); // keep the skiff image out of reach of /proc/1/exe
+    set_process_title("skiff-init"); // not skiff's host command line in `ps`
     g_payload = pid;
     struct sigaction sa {};
     sa.sa_handler = forward_signal;
