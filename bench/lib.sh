@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for bench/run.sh and bench/pull.sh.  Source me; needs bash.
 #
 # Environment (all optional):
@@ -134,8 +135,7 @@ EOF
     true
 }
 
-# print_table JSON BASE... : medians from a hyperfine export, and the ratio of
-# the first command to each command named in BASE (by its hyperfine --command-name).
+# print_table JSON: median, mean and stddev in ms of each command of a hyperfine export
 print_table() {
     local json=$1
     printf '%-34s %12s %12s %12s\n' command "median ms" "mean ms" "stddev ms"
@@ -143,13 +143,5 @@ print_table() {
         awk -F'\t' '{ printf "%-34s %12.2f %12.2f %12.2f\n", $1, $2, $3, $4 }'
 }
 
-# ratio JSON A B : median(A) / median(B) for two hyperfine command names
-ratio() {
-    jq -r --arg a "$2" --arg b "$3" '
-        ([.results[] | select(.command == $a) | .median][0]) as $x |
-        ([.results[] | select(.command == $b) | .median][0]) as $y |
-        if $x == null or $y == null then "n/a"
-        else "\($x / $y * 100 | round / 100)" end' "$1"
-}
-
+# median: the median of the numbers on stdin, one a line
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
