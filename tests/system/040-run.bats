@@ -10,25 +10,7 @@ load helpers
 
 ML_IMAGE=${SKIFF_REG_PLAIN:+$SKIFF_REG_PLAIN/skiff/multilayer:latest}
 
-store_args() { echo "--root $BATS_FILE_TMPDIR/root --runroot $BATS_FILE_TMPDIR/runroot"; }
-
-# sk [EXPECTED_EXIT] ARGS...: run_skiff with this file's store.
-sk() {
-    local rc=0
-    case "${1:-}" in '?' | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) rc=$1; shift ;; esac
-    # shellcheck disable=SC2046
-    run_skiff "$rc" $(store_args) "$@"
-}
-
-setup_file() {
-    [[ -n "${SKIFF_REG_PLAIN:-}" ]] || return 0
-    # Pull both images once, so no test's output has pull progress in it.
-    local i
-    for i in "$IMAGE" "$ML_IMAGE"; do
-        # shellcheck disable=SC2046
-        timeout 120 "$SKIFF_BIN" $(store_args) run --rm -q "$i" true >/dev/null
-    done
-}
+setup_file() { prepull "$IMAGE" "$ML_IMAGE"; }
 
 # Rootless, the store holds files owned by subordinate IDs (multilayer's
 # tester-dir is 0750 uid 1000): only a user namespace with the same mapping

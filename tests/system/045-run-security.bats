@@ -12,20 +12,7 @@ load helpers
 # MKNOD AUDIT_WRITE SETFCAP (podman drops NET_RAW, MKNOD and AUDIT_WRITE).
 DEFAULT_CAPS=00000000800405fb
 
-store_args() { echo "--root $BATS_FILE_TMPDIR/root --runroot $BATS_FILE_TMPDIR/runroot"; }
-
-sk() {
-    local rc=0
-    case "${1:-}" in '?' | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) rc=$1; shift ;; esac
-    # shellcheck disable=SC2046
-    run_skiff "$rc" $(store_args) "$@"
-}
-
-setup_file() {
-    [[ -n "${SKIFF_REG_PLAIN:-}" ]] || return 0
-    # shellcheck disable=SC2046
-    timeout 120 "$SKIFF_BIN" $(store_args) run --rm -q "$IMAGE" true >/dev/null
-}
+setup_file() { prepull "$IMAGE"; }
 
 setup() {
     basic_setup

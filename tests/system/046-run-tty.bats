@@ -7,20 +7,7 @@
 
 load helpers
 
-store_args() { echo "--root $BATS_FILE_TMPDIR/root --runroot $BATS_FILE_TMPDIR/runroot"; }
-
-sk() {
-    local rc=0
-    case "${1:-}" in '?' | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) rc=$1; shift ;; esac
-    # shellcheck disable=SC2046
-    run_skiff "$rc" $(store_args) "$@"
-}
-
-setup_file() {
-    [[ -n "${SKIFF_REG_PLAIN:-}" ]] || return 0
-    # shellcheck disable=SC2046
-    timeout 120 "$SKIFF_BIN" $(store_args) run --rm -q "$IMAGE" true >/dev/null
-}
+setup_file() { prepull "$IMAGE"; }
 
 setup() {
     basic_setup

@@ -290,3 +290,29 @@ _check_no_leaked_mounts() {
     done <<<"$mounts"
     return 1
 }
+
+################################################################################
+# a store of the test file's own
+
+# --root/--runroot under BATS_FILE_TMPDIR: root's default store would be
+# /var/lib/skiff, shared by every file.
+store_args() { echo "--root $BATS_FILE_TMPDIR/root --runroot $BATS_FILE_TMPDIR/runroot"; }
+
+# sk [EXPECTED_EXIT] ARGS...: run_skiff with this file's store.
+sk() {
+    local rc=0
+    case "${1:-}" in '?' | [0-9] | [0-9][0-9] | [0-9][0-9][0-9]) rc=$1; shift ;; esac
+    # shellcheck disable=SC2046
+    run_skiff "$rc" $(store_args) "$@"
+}
+
+# prepull IMAGE...: pull into this file's store once (from setup_file), so
+# that no test's output has pull progress in it.
+prepull() {
+    [[ -n "${SKIFF_REG_PLAIN:-}" ]] || return 0
+    local i
+    for i in "$@"; do
+        # shellcheck disable=SC2046
+        timeout 120 "$SKIFF_BIN" $(store_args) pull -q "$i" >/dev/null
+    done
+}
