@@ -101,10 +101,11 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     std::vector<runtime::TmpfsMount> tmpfs;
     for (const auto& t : o.tmpfs) tmpfs.push_back(parse_tmpfs(t));
     int last_cap = runtime::last_capability();
-    // Never more than skiff itself may pass on (--privileged as a root whose
-    // bounding set lacks some capabilities).
-    runtime::CapMask caps =
-        runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, last_cap) & runtime::own_bounding_set(last_cap);
+    runtime::CapMask caps = runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, last_cap);
+    // As root (no user namespace) never more than skiff itself may pass on:
+    // --privileged under a bounding set that lacks some capabilities. A new
+    // user namespace starts with the full set, so rootless needs no limit.
+    if (!rootless) caps &= runtime::own_bounding_set(last_cap);
     if (!o.userns.empty() && o.userns != "keep-id" && o.userns != "host")
         throw Error(fmt::format("invalid --userns '{}': use keep-id or host", o.userns));
     if (o.userns == "keep-id" && !rootless) throw Error("--userns=keep-id only makes sense rootless");
