@@ -114,6 +114,17 @@ int main(int argc, char** argv) {
         return kExitSkiffError;
     }
 
+    // Top-level extras are allowed only so that their message can be ours:
+    // `skiff --bogus version` must fail as much as `skiff bogus`.
+    if (ctx.action) {
+        auto extras = app.remaining();
+        if (!extras.empty()) {
+            print_error(extras.front().rfind('-', 0) == 0 ? fmt::format("unknown flag: {}", extras.front())
+                                                           : fmt::format("unexpected argument: {}", extras.front()));
+            fmt::print(stderr, "Try 'skiff --help' for more information.\n");
+            return kExitSkiffError;
+        }
+    }
     if (!ctx.action) {
         auto extras = app.remaining();
         if (!extras.empty()) {
