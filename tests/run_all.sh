@@ -70,9 +70,17 @@ case $state in
     exit 2
     ;;
 esac
+# Two runs sharing a state dir would wipe each other's registries: take a
+# lock.  Child processes get the fd closed ({lock_fd}>&-) so a registry that
+# outlives a killed run cannot hold the lock.
+exec {lock_fd}>"$state.lock"
+if ! flock -n "$lock_fd"; then
+    echo "run_all: another run is using $state (lock $state.lock); set SKIFF_RIG_STATE" >&2
+    exit 2
+fi
 if [[ -d $state ]]; then
     # Registries of an interrupted earlier run still use it.
-    bash "$rig/registry.sh" stop "$state" >/dev/null 2>&1 || true
+    bash "$rig/registry.sh" stop "$state" >/dev/null 2>&1 {lock_fd}>&- || true
     rm -rf --one-file-system "$state"
 fi
 mkdir -p "$state/logs"
@@ -194,7 +202,7 @@ rig_ok=0 test_uid=''
 if ((built)); then
     note "starting registries and pushing fixtures in $state"
     rig_started=1
-    if bash "$rig/registry.sh" start "$state" >"$logs/rig.log" 2>&1; then
+    if bash "$rig/registry.sh" start "$state" >"$logs/rig.log" 2>&1 {lock_fd}>&-; then
         rig_ok=1
         cat "$logs/rig.log"
     else
