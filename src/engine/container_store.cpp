@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/atomic_file.hpp"
+#include "util/dir_list.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/lock.hpp"
@@ -145,17 +146,9 @@ void ContainerStore::save(const ContainerRecord& rec) {
 
 std::vector<ContainerRecord> ContainerStore::list() const {
     std::vector<ContainerRecord> out;
-    DIR* d = ::opendir(containers_.c_str());
-    if (d == nullptr) {
-        if (errno == ENOENT) return out;
-        throw_errno("reading " + containers_);
-    }
     std::vector<std::string> ids;
-    while (auto* e = ::readdir(d)) {
-        std::string n = e->d_name;
+    for (const std::string& n : list_dir(containers_))
         if (n.size() == 64 && is_hex(n)) ids.push_back(n);
-    }
-    ::closedir(d);
     for (const auto& id : ids) {
         try {
             out.push_back(from_json(json::parse(read_file(dir(id) + "/container.json", 1 << 20))));

@@ -13,27 +13,12 @@
 
 #include "storage/root_fs.hpp"
 #include "storage/store.hpp"
+#include "util/dir_list.hpp"
 #include "util/error.hpp"
 
 namespace skiff::storage {
 
 namespace {
-
-std::vector<std::string> list_names(const std::string& dir) {
-    std::vector<std::string> out;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) {
-        if (errno == ENOENT) return out;
-        throw_errno("listing " + dir);
-    }
-    while (dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") out.push_back(std::move(n));
-    }
-    ::closedir(d);
-    std::sort(out.begin(), out.end());
-    return out;
-}
 
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
@@ -135,13 +120,13 @@ PruneReport Store::prune() const {
         PruneReport rep;
         FileLock guard = lock();
 
-        for (const auto& n : list_names(tmp_dir())) {
+        for (const auto& n : list_dir(tmp_dir())) {
             std::string p = tmp_dir() + "/" + n;
             if (!orphaned(p)) continue;
             remove_tree(p);
             rep.temps_removed.push_back("tmp/" + n);
         }
-        for (const auto& n : list_names(layers_root())) {
+        for (const auto& n : list_dir(layers_root())) {
             if (!starts_with(n, "tmp-")) continue;
             std::string p = layers_root() + "/" + n;
             if (!orphaned(p)) continue;
@@ -149,7 +134,7 @@ PruneReport Store::prune() const {
             rep.temps_removed.push_back("layers/" + n);
         }
         // atomic_write_file leftovers; every atomic write runs under the lock we hold.
-        for (const auto& n : list_names(images_dir())) {
+        for (const auto& n : list_dir(images_dir())) {
             if (n.find(".tmp-") == std::string::npos) continue;
             if (::unlink((images_dir() + "/" + n).c_str()) == 0) rep.temps_removed.push_back("images/" + n);
         }
@@ -162,14 +147,14 @@ PruneReport Store::prune() const {
         auto images = list_images();
         auto used_layers = referenced_layers(images);
         auto used_blobs = referenced_blobs(images);
-        for (const auto& n : list_names(layers_root())) {
+        for (const auto& n : list_dir(layers_root())) {
             if (starts_with(n, "tmp-")) continue;
             std::string chain = "sha256:" + n;
             if (!Digest::try_parse(chain)) continue; // not ours: leave it
             if (!used_layers.count(chain) && delete_layer(chain)) rep.layers_removed.push_back(chain);
         }
-        for (const auto& alg : list_names(root_ + "/blobs")) {
-            for (const auto& hex : list_names(root_ + "/blobs/" + alg)) {
+        for (const auto& alg : list_dir(root_ + "/blobs")) {
+            for (const auto& hex : list_dir(root_ + "/blobs/" + alg)) {
                 std::string d = alg + ":" + hex;
                 if (!Digest::try_parse(d) || used_blobs.count(d)) continue;
                 if (delete_blob(d)) rep.blobs_removed.push_back(d);

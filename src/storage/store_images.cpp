@@ -8,6 +8,7 @@
 
 #include "storage/store.hpp"
 #include "util/atomic_file.hpp"
+#include "util/dir_list.hpp"
 #include "util/error.hpp"
 
 namespace skiff::storage {
@@ -41,20 +42,12 @@ bool is_hex(const std::string& s) {
 // Hex names of images/<hex>.json.
 std::vector<std::string> image_hexes(const std::string& dir) {
     std::vector<std::string> out;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) {
-        if (errno == ENOENT) return out;
-        throw_errno("listing " + dir);
-    }
-    while (dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
+    for (const std::string& n : list_dir(dir)) {
         if (n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0 && n != "names.json") {
             std::string hex = n.substr(0, n.size() - 5);
             if (is_hex(hex)) out.push_back(hex);
         }
     }
-    ::closedir(d);
-    std::sort(out.begin(), out.end());
     return out;
 }
 

@@ -1,0 +1,12 @@
+// The names in a directory, sorted, without "." and "..". A missing
+// directory has none; any other failure throws Error naming it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace skiff {
+
+std::vector<std::string> list_dir(const std::string& dir);
+
+} // namespace skiff
