@@ -12,15 +12,6 @@ ML_IMAGE=${SKIFF_REG_PLAIN:+$SKIFF_REG_PLAIN/skiff/multilayer:latest}
 
 setup_file() { prepull "$IMAGE" "$ML_IMAGE"; }
 
-# Rootless, the store holds files owned by subordinate IDs (multilayer's
-# tester-dir is 0750 uid 1000): only a user namespace with the same mapping
-# can remove them, and bats' own cleanup of BATS_FILE_TMPDIR cannot.
-teardown_file() {
-    if is_rootless && [[ -d $BATS_FILE_TMPDIR/root ]]; then
-        unshare --map-root-user --map-auto rm -rf "$BATS_FILE_TMPDIR/root" 2>/dev/null || true
-    fi
-}
-
 setup() {
     basic_setup
     require_rig

@@ -61,6 +61,20 @@ basic_teardown() {
 setup() { basic_setup; }
 teardown() { basic_teardown; }
 
+# Rootless, a file's stores hold files owned by subordinate IDs (images with
+# files of uid 1000, say) that bats' own cleanup of BATS_FILE_TMPDIR cannot
+# remove: remove them inside the same ID mapping.
+remove_file_stores() {
+    is_rootless || return 0
+    local d
+    for d in "$BATS_FILE_TMPDIR/root" "$BATS_FILE_TMPDIR/xdg-data"; do
+        if [[ -d $d ]]; then
+            unshare --map-root-user --map-auto rm -rf "$d" 2>/dev/null || true
+        fi
+    done
+}
+teardown_file() { remove_file_stores; }
+
 ################################################################################
 # running skiff
 
