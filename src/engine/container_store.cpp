@@ -132,7 +132,7 @@ ContainerRecord ContainerStore::create(ContainerRecord rec) {
                                 "that container to be able to reuse that name",
                                 rec.name, holder->id));
     }
-    rec.id = random_hex_id();
+    if (rec.id.empty()) rec.id = random_hex_id();
     rec.created = now_rfc3339();
     std::string d = dir(rec.id);
     if (::mkdir(d.c_str(), 0700) < 0) throw_errno("creating " + d);

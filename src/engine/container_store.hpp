@@ -46,7 +46,8 @@ class ContainerStore {
 public:
     explicit ContainerStore(std::string root); // the store root, e.g. ~/.local/share/skiff
 
-    // Assigns id (and a generated name when empty), creates the directory and
+    // Assigns id (unless the caller chose one) and a generated name when
+    // empty, creates the directory and
     // writes the record. A name already in use fails with the holder's id.
     ContainerRecord create(ContainerRecord rec);
     void save(const ContainerRecord& rec);

@@ -130,6 +130,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     storage::Store store(paths.root);
     ImageConfig icfg = ImageConfig::parse(store.read_blob(Digest::parse(image.id), 4u << 20));
 
+    ContainerStore containers(paths.root);
     ContainerRecord rec;
     std::string user_spec = o.user.empty() ? icfg.config.user : o.user;
     ResolvedUser user;
@@ -164,13 +165,13 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         rec.read_only = o.read_only;
         rec.labels = label_map;
         rec.mounts = o.volumes;
-        ContainerStore containers(paths.root);
-        rec = containers.create(rec);
+        // The id is chosen first so that the record, with the hostname derived
+        // from it, is written once.
+        rec.id = random_hex_id();
         rec.hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
         rec.env = merge_env(icfg.config.env, extra_env, rec.hostname, o.tty);
-        containers.save(rec);
+        rec = containers.create(rec);
     }
-    ContainerStore containers(paths.root);
     std::string cdir = containers.dir(rec.id);
     bool removed = false;
     ScopeGuard cleanup([&] {

@@ -7,7 +7,9 @@
 #include <pwd.h>
 #include <sched.h>
 #include <csignal>
+#include <exception>
 #include <optional>
+#include <thread>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -67,11 +69,27 @@ void install_id_maps(pid_t pid, const UserNamespaceMaps& maps) {
         write_proc_file(pid, "gid_map", format_id_map(maps.gid));
         return;
     }
-    for (auto [helper, m] : {std::pair{find_newuidmap(), &maps.uid}, std::pair{find_newgidmap(), &maps.gid}}) {
-        auto r = run_command(id_map_helper_argv(helper.path, pid, *m));
-        if (r.status != 0)
-            throw Error(fmt::format("{} failed (exit {}): {}", helper.name, r.status,
-                                    r.stderr_text.empty() ? "no message" : r.stderr_text));
+    // Both helpers at once: each is a setuid exec, the largest cost of
+    // starting a rootless container.
+    CommandResult results[2];
+    std::exception_ptr errors[2];
+    const std::string* helpers[2] = {&maps.newuidmap, &maps.newgidmap};
+    const std::vector<IdMapping>* m[2] = {&maps.uid, &maps.gid};
+    auto one = [&](int i) {
+        try {
+            results[i] = run_command(id_map_helper_argv(*helpers[i], pid, *m[i]));
+        } catch (...) {
+            errors[i] = std::current_exception();
+        }
+    };
+    std::thread gid_thread(one, 1);
+    one(0);
+    gid_thread.join();
+    for (int i = 0; i < 2; ++i) {
+        if (errors[i]) std::rethrow_exception(errors[i]);
+        if (results[i].status != 0)
+            throw Error(fmt::format("{} failed (exit {}): {}", *helpers[i], results[i].status,
+                                    results[i].stderr_text.empty() ? "no message" : results[i].stderr_text));
     }
 }
 
@@ -98,6 +116,8 @@ UserNamespaceMaps rootless_maps() {
     }
     m.uid = container_id_mappings(uid, subuid);
     m.gid = container_id_mappings(gid, subgid);
+    m.newuidmap = nu.path;
+    m.newgidmap = ng.path;
     return m;
 }
 

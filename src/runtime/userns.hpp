@@ -20,6 +20,7 @@ struct UserNamespaceMaps {
     // itself is mapped, as container 0; chown to other IDs fails.
     bool single_id = false;
     std::string single_id_reason; // why, for the warning
+    std::string newuidmap, newgidmap; // the helpers found, for ranges
 };
 
 // The rootless mapping of the current user from /etc/subuid and /etc/subgid.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "util/dir_list.hpp"
 #include "util/error.hpp"
 
 namespace skiff::storage {
@@ -113,23 +114,7 @@ UniqueFd make_dirs_in_root(int rootfd, const std::string& rel, mode_t mode) {
 }
 
 void clear_dir(int dirfd) {
-    int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) throw_errno("duplicating a directory fd");
-    DIR* d = ::fdopendir(dup);
-    if (!d) {
-        ::close(dup);
-        throw_errno("reading a directory");
-    }
-    std::vector<std::string> names;
-    errno = 0;
-    while (dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(std::move(n));
-    }
-    int saved = errno;
-    ::closedir(d);
-    if (saved != 0) throw_errno("reading a directory", saved);
-    for (const auto& n : names) remove_tree_at(dirfd, n);
+    for (const auto& n : list_dir(dirfd)) remove_tree_at(dirfd, n);
 }
 
 void remove_tree_at(int dirfd, const std::string& name) {

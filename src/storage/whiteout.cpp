@@ -12,6 +12,7 @@
 
 #include "storage/root_fs.hpp"
 #include "storage/unpack_internal.hpp"
+#include "util/dir_list.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -21,22 +22,6 @@ namespace {
 
 std::string join(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
 
-std::vector<std::string> list_dir(int dirfd) {
-    int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) throw_errno("duplicating a directory fd");
-    DIR* d = ::fdopendir(dup);
-    if (!d) {
-        ::close(dup);
-        throw_errno("reading a directory");
-    }
-    std::vector<std::string> names;
-    while (dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(std::move(n));
-    }
-    ::closedir(d);
-    return names;
-}
 
 // Flatten mode: removes from dir (rel dir_rel) everything that lower layers
 // put there, keeping what this layer wrote (and descending into it).

@@ -8,5 +8,7 @@
 namespace skiff {
 
 std::vector<std::string> list_dir(const std::string& dir);
+// The same for an open directory; dirfd stays open and usable.
+std::vector<std::string> list_dir(int dirfd);
 
 } // namespace skiff
