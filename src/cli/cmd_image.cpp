@@ -50,7 +50,7 @@ void add_image_command(CLI::App& app, Context& ctx) {
     cmd->require_subcommand(1);
     add_images_command(*cmd, ctx, "ls");
     add_rmi_command(*cmd, ctx, "rm");
-    add_inspect_command(*cmd, ctx, true);
+    add_inspect_command(*cmd, ctx, InspectKind::images);
     add_image_prune_command(*cmd, ctx);
     add_pull_command(*cmd, ctx);
     add_tag_command(*cmd, ctx);

@@ -1,18 +1,22 @@
 // skiff run [OPTIONS] IMAGE [COMMAND [ARG...]]
+// skiff create [OPTIONS] IMAGE [COMMAND [ARG...]]: the same options, minus -d.
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "engine/create.hpp"
 #include "engine/run.hpp"
 #include "util/error.hpp"
 
 namespace skiff::cli {
 
-void add_run_command(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("run", "Run a command in a new container");
-    ctx.stop_at_first_positional.push_back("run");
+namespace {
+
+// Adds the options of a container-creating command; the returned function
+// completes *o after parsing.
+std::function<void()> add_container_options(CLI::App* cmd, Context& ctx, const std::shared_ptr<engine::RunOptions>& o) {
+    ctx.stop_at_first_positional.push_back(cmd->get_name());
     // As docker and podman, -h is --hostname here; --help still works.
     cmd->set_help_flag("--help", "Print this help message and exit");
-    auto o = std::make_shared<engine::RunOptions>();
     auto entrypoint = std::make_shared<std::string>();
     auto* ep = cmd->add_option("--entrypoint", *entrypoint, "Overwrite the image's ENTRYPOINT ('' resets it)")
                    ->type_name("CMD");
@@ -56,12 +60,45 @@ void add_run_command(CLI::App& app, Context& ctx) {
                                   "Require HTTPS and verify certificates when pulling (--tls-verify=false to allow HTTP)");
     cmd->add_option("--authfile", o->pull.authfile, "Path of the authentication file")->type_name("FILE");
     cmd->add_flag("-q,--quiet", o->pull.quiet, "Do not print pull progress");
+    cmd->add_option("--restart", o->restart, "Restart policy: no, on-failure[:N], always, unless-stopped")
+        ->type_name("POLICY");
+    cmd->add_option("--stop-signal", o->stop_signal, "Signal that stops the container (default: the image's, or SIGTERM)")
+        ->type_name("SIGNAL");
+    cmd->add_option("--stop-timeout", o->stop_timeout, "Seconds to wait for the container to stop before killing it")
+        ->type_name("N")->check(CLI::NonNegativeNumber);
     cmd->add_option("IMAGE", o->image, "Image to run")->required();
-    cmd->callback([&ctx, o, entrypoint, ep, tls, tls_opt] {
+    return [&ctx, o, entrypoint, ep, tls, tls_opt] {
         if (ep->count() > 0) o->entrypoint = *entrypoint;
         if (tls_opt->count() > 0) o->pull.tls_verify = *tls;
         o->args = ctx.trailing_args;
+    };
+}
+
+} // namespace
+
+void add_run_command(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("run", "Run a command in a new container");
+    auto o = std::make_shared<engine::RunOptions>();
+    cmd->add_flag("-d,--detach", o->detach, "Run the container in the background and print its ID");
+    auto finish = add_container_options(cmd, ctx, o);
+    cmd->callback([&ctx, o, finish] {
+        finish();
         ctx.action = [&ctx, o] { return engine::run(ctx.paths(), ctx.config(), *o); };
+    });
+}
+
+void add_create_command(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("create", "Create a new container without starting it");
+    auto o = std::make_shared<engine::RunOptions>();
+    auto finish = add_container_options(cmd, ctx, o);
+    cmd->callback([&ctx, o, finish] {
+        finish();
+        ctx.action = [&ctx, o] {
+            o->detach = true; // what it will be: started by `skiff start`
+            auto rec = engine::create_container(ctx.paths(), ctx.config(), *o);
+            fmt::print("{}\n", rec.id);
+            return 0;
+        };
     });
 }
 

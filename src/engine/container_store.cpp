@@ -34,13 +34,35 @@ json to_json(const ContainerRecord& r) {
         {"WorkingDir", r.working_dir}, {"User", r.user}, {"Hostname", r.hostname},
         {"Network", r.network}, {"Tty", r.tty},         {"Interactive", r.interactive},
         {"AutoRemove", r.auto_remove}, {"ReadOnly", r.read_only}, {"Labels", r.labels},
-        {"Mounts", r.mounts},
+        {"Mounts", r.mounts}, {"Driver", r.driver},
+        {"HostConfig",
+         {{"Tmpfs", r.host.tmpfs},
+          {"CapAdd", r.host.cap_add},
+          {"CapDrop", r.host.cap_drop},
+          {"SecurityOpt", r.host.security_opt},
+          {"Privileged", r.host.privileged},
+          {"Init", r.host.init},
+          {"ReadOnlyTmpfs", r.host.read_only_tmpfs},
+          {"UsernsMode", r.host.userns},
+          {"RestartPolicy", r.host.restart_policy},
+          {"RestartMax", r.host.restart_max},
+          {"StopSignal", r.host.stop_signal},
+          {"StopTimeout", r.host.stop_timeout},
+          {"Uid", r.host.uid},
+          {"Gid", r.host.gid},
+          {"AdditionalGids", r.host.additional_gids}}},
         {"State",
          {{"Status", r.state.status},
           {"Pid", r.state.pid},
+          {"PidStart", r.state.pid_start},
           {"ExitCode", r.state.exit_code},
           {"StartedAt", r.state.started_at},
-          {"FinishedAt", r.state.finished_at}}},
+          {"FinishedAt", r.state.finished_at},
+          {"MonitorPid", r.state.monitor_pid},
+          {"MonitorStart", r.state.monitor_start},
+          {"BootId", r.state.boot_id},
+          {"RestartCount", r.state.restart_count},
+          {"Error", r.state.error}}},
     };
 }
 
@@ -65,13 +87,38 @@ ContainerRecord from_json(const json& j) {
     r.read_only = j.value("ReadOnly", false);
     r.labels = j.value("Labels", std::map<std::string, std::string>{});
     r.mounts = j.value("Mounts", std::vector<std::string>{});
+    r.driver = j.value("Driver", "");
+    if (j.contains("HostConfig")) {
+        const json& h = j["HostConfig"];
+        r.host.tmpfs = h.value("Tmpfs", std::vector<std::string>{});
+        r.host.cap_add = h.value("CapAdd", std::vector<std::string>{});
+        r.host.cap_drop = h.value("CapDrop", std::vector<std::string>{});
+        r.host.security_opt = h.value("SecurityOpt", std::vector<std::string>{});
+        r.host.privileged = h.value("Privileged", false);
+        r.host.init = h.value("Init", false);
+        r.host.read_only_tmpfs = h.value("ReadOnlyTmpfs", true);
+        r.host.userns = h.value("UsernsMode", "");
+        r.host.restart_policy = h.value("RestartPolicy", "no");
+        r.host.restart_max = h.value("RestartMax", 0);
+        r.host.stop_signal = h.value("StopSignal", "");
+        r.host.stop_timeout = h.value("StopTimeout", 10);
+        r.host.uid = h.value("Uid", 0u);
+        r.host.gid = h.value("Gid", 0u);
+        r.host.additional_gids = h.value("AdditionalGids", std::vector<uint32_t>{});
+    }
     if (j.contains("State")) {
         const json& s = j["State"];
         r.state.status = s.value("Status", "created");
         r.state.pid = s.value("Pid", 0);
+        r.state.pid_start = s.value("PidStart", uint64_t{0});
         r.state.exit_code = s.value("ExitCode", 0);
         r.state.started_at = s.value("StartedAt", "");
         r.state.finished_at = s.value("FinishedAt", "");
+        r.state.monitor_pid = s.value("MonitorPid", 0);
+        r.state.monitor_start = s.value("MonitorStart", uint64_t{0});
+        r.state.boot_id = s.value("BootId", "");
+        r.state.restart_count = s.value("RestartCount", 0);
+        r.state.error = s.value("Error", "");
     }
     return r;
 }

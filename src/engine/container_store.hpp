@@ -4,6 +4,7 @@
 // Every mutation holds the store lock; every write is atomic.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,11 +13,39 @@
 namespace skiff::engine {
 
 struct ContainerState {
-    std::string status = "created"; // created | running | exited
+    std::string status = "created"; // created | running | paused | exited
     int pid = 0;
+    uint64_t pid_start = 0;  // the process's start time (/proc/PID/stat), against PID reuse
     int exit_code = 0;
     std::string started_at;  // RFC 3339, empty when never started
     std::string finished_at;
+    // The monitor of a detached container (0 for a foreground run), and the
+    // boot it ran in: after a reboot neither pid means anything.
+    int monitor_pid = 0;
+    uint64_t monitor_start = 0;
+    std::string boot_id;
+    int restart_count = 0;
+    std::string error; // why the last start failed
+};
+
+// What `start` needs, besides the process, to build the container again:
+// the run options that are not already resolved into the record.
+struct HostConfig {
+    std::vector<std::string> tmpfs;
+    std::vector<std::string> cap_add;
+    std::vector<std::string> cap_drop;
+    std::vector<std::string> security_opt;
+    bool privileged = false;
+    bool init = false;
+    bool read_only_tmpfs = true;
+    std::string userns;
+    std::string restart_policy = "no"; // no | on-failure | always | unless-stopped
+    int restart_max = 0;               // on-failure:N (0: no limit)
+    std::string stop_signal;           // from the image; empty: SIGTERM
+    int stop_timeout = 10;
+    uint32_t uid = 0;                  // the resolved user
+    uint32_t gid = 0;
+    std::vector<uint32_t> additional_gids;
 };
 
 struct ContainerRecord {
@@ -39,6 +68,8 @@ struct ContainerRecord {
     bool read_only = false;
     std::map<std::string, std::string> labels;
     std::vector<std::string> mounts; // "SRC:DST[:OPTS]" as given
+    std::string driver;              // storage driver of its rootfs
+    HostConfig host;
     ContainerState state;
 };
 

@@ -41,9 +41,15 @@ struct RunOptions {
     int preserve_fds = 0;
     std::string pull_policy;               // "": config's
     PullOptions pull;
+    bool detach = false;                   // -d: leave it to its monitor, print the id
+    std::string restart;                   // --restart POLICY
+    std::string stop_signal;               // --stop-signal (default: the image's, else SIGTERM)
+    int stop_timeout = 10;                 // --stop-timeout seconds
 };
 
-// Runs in the foreground; returns the container's exit code.
+// Creates and starts the container. In the foreground (skiff itself is the
+// container's monitor) returns its exit code; with detach prints its id and
+// returns 0 once it runs.
 int run(const Paths& paths, const Config& config, const RunOptions& opts);
 
 } // namespace skiff::engine

@@ -46,6 +46,30 @@ void check_absolute(const std::string& p, const char* what) {
 
 } // namespace
 
+void plan_process(ChildPlan& p, const ProcessSpec& proc, bool set_groups) {
+    if (proc.args.empty()) throw Error("no command given and the image has neither ENTRYPOINT nor CMD");
+    for (const auto& a : proc.args) p.argv.push_back(const_cast<char*>(p.keep(a)));
+    p.argv.push_back(nullptr);
+    std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const auto& e : proc.env) {
+        p.envp.push_back(const_cast<char*>(p.keep(e)));
+        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    }
+    p.envp.push_back(nullptr);
+    p.path_env = p.keep(path);
+    check_absolute(proc.cwd, "working directory");
+    p.cwd = p.keep(proc.cwd);
+    p.create_cwd = proc.create_cwd;
+    p.uid = proc.uid;
+    p.gid = proc.gid;
+    p.groups.assign(proc.additional_gids.begin(), proc.additional_gids.end());
+    p.set_groups = set_groups;
+    p.terminal = proc.terminal;
+    p.stdin_null = !proc.stdin_open && !proc.terminal;
+    p.preserve_fds = proc.preserve_fds;
+    for (int i = 0; i < 3; ++i) p.stdio[i] = proc.stdio[i];
+}
+
 ChildPlan build_child_plan(const ContainerSpec& spec) {
     ChildPlan p;
     const RootfsSpec& r = spec.rootfs;
@@ -120,29 +144,16 @@ ChildPlan build_child_plan(const ContainerSpec& spec) {
     if (!spec.hostname.empty()) p.hostname = p.keep(spec.hostname);
     p.loopback_up = spec.network == NetworkMode::none;
 
-    const ProcessSpec& proc = spec.process;
-    if (proc.args.empty()) throw Error("no command given and the image has neither ENTRYPOINT nor CMD");
-    for (const auto& a : proc.args) p.argv.push_back(const_cast<char*>(p.keep(a)));
-    p.argv.push_back(nullptr);
-    std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    for (const auto& e : proc.env) {
-        p.envp.push_back(const_cast<char*>(p.keep(e)));
-        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-    }
-    p.envp.push_back(nullptr);
-    p.path_env = p.keep(path);
-    check_absolute(proc.cwd, "working directory");
-    p.cwd = p.keep(proc.cwd);
-    p.create_cwd = proc.create_cwd;
-    p.uid = proc.uid;
-    p.gid = proc.gid;
-    p.groups.assign(proc.additional_gids.begin(), proc.additional_gids.end());
-    p.set_groups = !(spec.userns && spec.maps.single_id);
-    p.terminal = proc.terminal;
-    p.stdin_null = !proc.stdin_open && !proc.terminal;
-    p.preserve_fds = proc.preserve_fds;
+    plan_process(p, spec.process, !(spec.userns && spec.maps.single_id));
     p.init = spec.init;
+    p.die_with_parent = spec.die_with_parent;
     p.host_fds.assign(p.host_sources.size(), -1);
+    return p;
+}
+
+ChildPlan build_exec_plan(const ProcessSpec& proc, bool set_groups) {
+    ChildPlan p;
+    plan_process(p, proc, set_groups);
     return p;
 }
 

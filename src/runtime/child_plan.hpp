@@ -73,6 +73,8 @@ struct ChildPlan {
     bool terminal = false;
     bool stdin_null = true;
     int preserve_fds = 0;
+    int stdio[3] = {-1, -1, -1};
+    bool die_with_parent = true;
     bool init = false;
 
     // Storage for every string the pointers above point into; a deque never
@@ -83,5 +85,8 @@ struct ChildPlan {
 
 // Builds the plan for spec. Throws Error for what can be checked up front.
 ChildPlan build_child_plan(const ContainerSpec& spec);
+
+// Only the process part, for `exec` into a running container.
+ChildPlan build_exec_plan(const ProcessSpec& proc, bool set_groups);
 
 } // namespace skiff::runtime

@@ -237,8 +237,55 @@ void forward_signal(int sig) { ::kill(g_payload, sig); }
 
 } // namespace
 
+namespace {
+
+// From the pty to execve: what a container's first process and an `exec`
+// process do alike.
+[[noreturn]] void become_process(const ChildPlan& p, const ChildSecurity& sec, int fd, int stdin_null_fd) noexcept {
+    // Detached: the monitor's pipes (all above 2, see engine/start).
+    for (int i = 0; i < 3; ++i)
+        if (p.stdio[i] >= 0 && ::dup2(p.stdio[i], i) < 0) die(fd, "dup2", "stdio", errno);
+    if (p.terminal) setup_terminal(p, fd);
+    else if (p.stdin_null && p.stdio[0] < 0 && ::dup2(stdin_null_fd, 0) < 0) die(fd, "dup2", "/dev/null", errno);
+
+    if (::chdir(p.cwd) < 0) {
+        if (errno != ENOENT || !p.create_cwd) die(fd, "chdir to the working directory", p.cwd, errno);
+        if (childfs::mkdir_p(p.cwd, 0755) < 0 || ::chdir(p.cwd) < 0)
+            die(fd, "creating the working directory", p.cwd, errno);
+    }
+
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+    // while the process still has it (the default profile allows what
+    // follows). With no_new_privs it goes last, right before execve.
+    reset_signals();
+    if (!sec.no_new_privs)
+        if (int err = apply_seccomp(sec.seccomp); err != 0) die(fd, "loading the seccomp filter", nullptr, err);
+
+    if (p.set_groups && ::setgroups(p.groups.size(), p.groups.data()) < 0) die(fd, "setgroups", nullptr, errno);
+    if (::setresgid(p.gid, p.gid, p.gid) < 0) die(fd, "setresgid", nullptr, errno);
+    if (::prctl(PR_SET_KEEPCAPS, 1) < 0) die(fd, "keeping capabilities", nullptr, errno);
+    if (::setresuid(p.uid, p.uid, p.uid) < 0) die(fd, "setresuid", nullptr, errno);
+    const char* failed = nullptr;
+    if (int err = apply_capabilities(sec.caps, &failed); err != 0) die(fd, failed, nullptr, err);
+    if (sec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die(fd, "no_new_privs", nullptr, errno);
+
+    // Only fds 0-2 and --preserve-fds reach the command; the sync socket and
+    // anything else skiff holds are close-on-exec (the sync socket sits
+    // above the preserved range, see launch).
+    unsigned first = 3u + static_cast<unsigned>(p.preserve_fds);
+    if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) < 0) die(fd, "close_range", nullptr, errno);
+    for (unsigned i = 3; i < first; ++i) ::fcntl(static_cast<int>(i), F_SETFD, 0);
+
+    if (sec.no_new_privs)
+        if (int err = apply_seccomp(sec.seccomp); err != 0) die(fd, "loading the seccomp filter", nullptr, err);
+    if (p.init) become_init(p, fd);
+    exec_command(p, fd);
+}
+
+} // namespace
+
 void run_container_child(const ChildPlan& p, const ChildSecurity& sec, int fd, int stdin_null_fd) noexcept {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (p.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     char go = 0;
     if (::read(fd, &go, 1) != 1 || go != 'g') ::_exit(kChildSetupFailed);
 
@@ -273,41 +320,28 @@ void run_container_child(const ChildPlan& p, const ChildSecurity& sec, int fd, i
         die(fd, "sethostname", p.hostname, errno);
     if (p.loopback_up && childfs::loopback_up() < 0) die(fd, "bringing up lo", nullptr, errno);
 
-    if (p.terminal) setup_terminal(p, fd);
-    else if (p.stdin_null && ::dup2(stdin_null_fd, 0) < 0) die(fd, "dup2", "/dev/null", errno);
+    become_process(p, sec, fd, stdin_null_fd);
+}
 
-    if (::chdir(p.cwd) < 0) {
-        if (errno != ENOENT || !p.create_cwd) die(fd, "chdir to the working directory", p.cwd, errno);
-        if (childfs::mkdir_p(p.cwd, 0755) < 0 || ::chdir(p.cwd) < 0)
-            die(fd, "creating the working directory", p.cwd, errno);
+void run_exec_child(const ChildPlan& p, const ChildSecurity& sec, int fd, int stdin_null_fd, const int* ns_fds,
+                    int n_ns, int pid_fd) noexcept {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    for (int i = 0; i < n_ns; ++i)
+        if (::setns(ns_fds[i], 0) < 0) die(fd, "joining the container's namespaces", nullptr, errno);
+    // The pid namespace applies to children: the process itself is forked
+    // as skiff's own child, so skiff waits for it directly.
+    long pid = ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (pid < 0) die(fd, "fork into the container", nullptr, errno);
+    if (pid > 0) {
+        int v = static_cast<int>(pid);
+        ssize_t ignored = ::write(pid_fd, &v, sizeof v);
+        (void)ignored;
+        ::_exit(0);
     }
-
-    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
-    // while the process still has it (the default profile allows what
-    // follows). With no_new_privs it goes last, right before execve.
-    reset_signals();
-    if (!sec.no_new_privs)
-        if (int err = apply_seccomp(sec.seccomp); err != 0) die(fd, "loading the seccomp filter", nullptr, err);
-
-    if (p.set_groups && ::setgroups(p.groups.size(), p.groups.data()) < 0) die(fd, "setgroups", nullptr, errno);
-    if (::setresgid(p.gid, p.gid, p.gid) < 0) die(fd, "setresgid", nullptr, errno);
-    if (::prctl(PR_SET_KEEPCAPS, 1) < 0) die(fd, "keeping capabilities", nullptr, errno);
-    if (::setresuid(p.uid, p.uid, p.uid) < 0) die(fd, "setresuid", nullptr, errno);
-    const char* failed = nullptr;
-    if (int err = apply_capabilities(sec.caps, &failed); err != 0) die(fd, failed, nullptr, err);
-    if (sec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die(fd, "no_new_privs", nullptr, errno);
-
-    // Only fds 0-2 and --preserve-fds reach the command; the sync socket and
-    // anything else skiff holds are close-on-exec (the sync socket sits
-    // above the preserved range, see launch).
-    unsigned first = 3u + static_cast<unsigned>(p.preserve_fds);
-    if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) < 0) die(fd, "close_range", nullptr, errno);
-    for (unsigned i = 3; i < first; ++i) ::fcntl(static_cast<int>(i), F_SETFD, 0);
-
-    if (sec.no_new_privs)
-        if (int err = apply_seccomp(sec.seccomp); err != 0) die(fd, "loading the seccomp filter", nullptr, err);
-    if (p.init) become_init(p, fd);
-    exec_command(p, fd);
+    ::close(pid_fd);
+    for (int i = 0; i < n_ns; ++i) ::close(ns_fds[i]);
+    if (p.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    become_process(p, sec, fd, stdin_null_fd);
 }
 
 } // namespace skiff::runtime

@@ -23,4 +23,12 @@ inline constexpr int kChildSetupFailed = 125;
 [[noreturn]] void run_container_child(const ChildPlan& plan, const ChildSecurity& sec, int sync_fd,
                                       int stdin_null_fd) noexcept;
 
+// `exec`: joins the namespaces in ns_fds (user first when present), forks
+// the process that runs in the container's pid namespace as a sibling
+// (CLONE_PARENT: skiff's own child), writes its pid to pid_fd and _exits.
+// That process then does the plan's process steps: pty, working directory,
+// groups, gid, uid, capabilities, no_new_privs, seccomp, fds, execve.
+[[noreturn]] void run_exec_child(const ChildPlan& plan, const ChildSecurity& sec, int sync_fd, int stdin_null_fd,
+                                 const int* ns_fds, int n_ns, int pid_fd) noexcept;
+
 } // namespace skiff::runtime

@@ -51,6 +51,9 @@ struct ProcessSpec {
     bool terminal = false; // -t: a pty from the container's own devpts
     bool stdin_open = false; // -i: keep stdin; otherwise /dev/null
     int preserve_fds = 0;    // --preserve-fds N: fds 3..3+N-1 pass through
+    // Detached: the fds that become the command's 0, 1 and 2 (a pipe to
+    // the monitor); -1 keeps the caller's (or /dev/null for stdin).
+    int stdio[3] = {-1, -1, -1};
 };
 
 // Capability and seccomp data ready to apply in the child (see
@@ -74,6 +77,9 @@ struct ContainerSpec {
     std::vector<BindMount> binds; // in order; /etc/hosts & co included
     std::vector<TmpfsMount> tmpfs;
     bool init = false; // --init: a minimal reaping init as pid 1
+    // Foreground: the container is killed if skiff dies. Detached: it
+    // outlives the skiff that started it.
+    bool die_with_parent = true;
 };
 
 // Podman's defaults.

@@ -131,7 +131,16 @@ int status_to_code(int st) { return exit_code_of(st); }
 
 } // namespace
 
-int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
+namespace {
+
+struct Launched {
+    pid_t pid = -1;
+    UniqueFd pty;
+};
+
+// Clones the container child, runs its setup and returns once the command
+// runs. On any failure the child is killed and reaped before the throw.
+Launched launch(const ContainerSpec& spec) {
     ChildPlan plan = build_child_plan(spec);
     ChildSecurity sec = prepare_child_security(spec.security, plan.uid != 0);
 
@@ -145,7 +154,6 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     child_sock_low.reset();
     UniqueFd devnull = open_fd("/dev/null", O_RDONLY);
 
-    SignalBlock signals;
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
     if (spec.userns) flags |= CLONE_NEWUSER;
     if (spec.network == NetworkMode::none) flags |= CLONE_NEWNET;
@@ -178,7 +186,7 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     }
     write_all(parent_sock.get(), "g", 1);
 
-    UniqueFd pty;
+    Launched out;
     for (;;) {
         SyncMessage m = receive(parent_sock.get());
         if (m.kind == SyncMessage::Kind::eof) break;
@@ -187,13 +195,34 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
             wait_for(pid);
             throw setup_error(m.failure);
         }
-        pty = std::move(m.pty);
-        copy_window_size(pty.get());
+        out.pty = std::move(m.pty);
+        if (::isatty(STDIN_FILENO)) copy_window_size(out.pty.get());
         write_all(parent_sock.get(), "w", 1);
     }
-    parent_sock.reset();
-    if (cb.started) cb.started(pid);
+    reaped = true; // from here on the caller owns the child
+    out.pid = pid;
+    return out;
+}
 
+} // namespace
+
+StartedContainer start_container(const ContainerSpec& spec) {
+    Launched l = launch(spec);
+    return {l.pid, std::move(l.pty)};
+}
+
+namespace {
+
+// The foreground monitor: forwards signals and copies the pty until the
+// process exits; its exit code.
+int supervise(pid_t pid, UniqueFd pty, SignalBlock& signals) {
+    bool reaped = false;
+    ScopeGuard kill_child([&] {
+        if (!reaped) {
+            ::kill(pid, SIGKILL);
+            wait_for(pid);
+        }
+    });
     std::optional<RawTerminal> raw;
     if (pty) raw.emplace(STDIN_FILENO);
     bool stdin_open = static_cast<bool>(pty);
@@ -218,6 +247,8 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
                         exited = true;
                         reaped = true;
                     }
+                    // Other children (exec's short-lived intermediate) are
+                    // reaped where they are waited for.
                 } else if (sig == SIGWINCH) {
                     if (pty) copy_window_size(pty.get());
                 } else if (sig != SIGPIPE) {
@@ -231,6 +262,101 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
             if (!pump(STDIN_FILENO, pty.get())) stdin_open = false;
     }
     return status_to_code(status);
+}
+
+} // namespace
+
+int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
+    SignalBlock signals;
+    Launched l = launch(spec);
+    // From here supervise's guard kills the child on any way out; started
+    // may throw.
+    bool handed = false;
+    ScopeGuard kill_early([&] {
+        if (!handed) {
+            ::kill(l.pid, SIGKILL);
+            wait_for(l.pid);
+        }
+    });
+    if (cb.started) cb.started(l.pid);
+    handed = true;
+    return supervise(l.pid, std::move(l.pty), signals);
+}
+
+int exec_process(const ExecSpec& spec) {
+    ChildPlan plan = build_exec_plan(spec.process, spec.set_groups);
+    plan.create_cwd = false;
+    plan.die_with_parent = !spec.detach;
+    ChildSecurity sec = prepare_child_security(spec.security, plan.uid != 0);
+    // The namespaces to join, the user namespace first.
+    std::vector<UniqueFd> ns;
+    std::vector<const char*> names = {"ipc", "uts", "net", "pid", "cgroup", "mnt"};
+    if (spec.join_userns) names.insert(names.begin(), "user");
+    for (const char* n : names) {
+        std::string path = fmt::format("/proc/{}/ns/{}", spec.pid, n);
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) {
+            if (errno == ENOENT && std::string(n) == "cgroup") continue;
+            throw_errno("opening the container's namespace " + path);
+        }
+        ns.push_back(std::move(fd));
+    }
+    std::vector<int> ns_fds;
+    for (const auto& f : ns) ns_fds.push_back(f.get());
+
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
+    UniqueFd parent_sock(sp[0]);
+    UniqueFd child_sock(sp[1]);
+    Pipe pid_pipe = Pipe::make();
+    UniqueFd devnull = open_fd("/dev/null", O_RDWR);
+    if (spec.detach) {
+        plan.stdio[1] = devnull.get();
+        plan.stdio[2] = devnull.get();
+    }
+
+    SignalBlock signals;
+    pid_t mid = ::fork();
+    if (mid < 0) throw_errno("fork");
+    if (mid == 0) {
+        ::close(sp[0]);
+        run_exec_child(plan, sec, child_sock.get(), devnull.get(), ns_fds.data(), static_cast<int>(ns_fds.size()),
+                       pid_pipe.write.get());
+    }
+    child_sock.reset();
+    pid_pipe.write.reset();
+    int mid_status = wait_for(mid);
+    int pid = -1;
+    ssize_t n = ::read(pid_pipe.read.get(), &pid, sizeof pid);
+    if (n != sizeof pid) {
+        // The intermediate failed before forking: its failure record says why.
+        SyncMessage m = receive(parent_sock.get());
+        if (m.kind == SyncMessage::Kind::failure) throw setup_error(m.failure);
+        throw Error(fmt::format("joining the container failed (status {})", exit_code_of(mid_status)));
+    }
+    bool reaped = false;
+    ScopeGuard kill_child([&] {
+        if (!reaped) {
+            ::kill(pid, SIGKILL);
+            wait_for(pid);
+        }
+    });
+    UniqueFd pty;
+    for (;;) {
+        SyncMessage m = receive(parent_sock.get());
+        if (m.kind == SyncMessage::Kind::eof) break;
+        if (m.kind == SyncMessage::Kind::failure) {
+            reaped = true;
+            wait_for(pid);
+            throw setup_error(m.failure);
+        }
+        pty = std::move(m.pty);
+        copy_window_size(pty.get());
+        write_all(parent_sock.get(), "w", 1);
+    }
+    reaped = true;
+    if (spec.detach) return 0;
+    return supervise(pid, std::move(pty), signals);
 }
 
 } // namespace skiff::runtime

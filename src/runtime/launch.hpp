@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "runtime/container_spec.hpp"
+#include "util/fd.hpp"
 
 namespace skiff::runtime {
 
@@ -19,5 +20,29 @@ struct LaunchCallbacks {
 // command runs throws Error with exit code 125, or 126/127 when the command
 // cannot be executed or found.
 int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb = {});
+
+struct StartedContainer {
+    int pid = -1;
+    UniqueFd pty; // the terminal's master side, with process.terminal
+};
+
+// For a detached container: starts it as run_container does, and returns as
+// soon as the command runs. The caller neither waits for nor signals it; the
+// container outlives the caller and is reaped by the monitor (a subreaper
+// above the caller). spec.die_with_parent should be false.
+StartedContainer start_container(const ContainerSpec& spec);
+
+// `exec`: a new process in a running container, joining its namespaces,
+// with the container's capabilities, seccomp filter and no_new_privs.
+struct ExecSpec {
+    int pid = -1;             // the container's first process
+    bool join_userns = false; // rootless: the container has its own
+    bool set_groups = true;   // false under a single-ID map
+    ProcessSpec process;
+    SecuritySpec security;
+    bool detach = false; // -d: return once it runs
+};
+// Returns its exit code (0 once started with detach).
+int exec_process(const ExecSpec& spec);
 
 } // namespace skiff::runtime

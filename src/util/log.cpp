@@ -45,4 +45,6 @@ StepTimer::~StepTimer() {
     info("step {}: {:.2f} ms", name_, static_cast<double>(us) / 1000.0);
 }
 
+const char* level_name(Level l) noexcept { return name(l); }
+
 } // namespace skiff::log

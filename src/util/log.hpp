@@ -18,6 +18,7 @@ Level level() noexcept;
 bool enabled(Level l) noexcept;
 // "error" | "warn" | "info" | "debug"; nullopt for anything else.
 std::optional<Level> parse_level(std::string_view s) noexcept;
+const char* level_name(Level l) noexcept;
 
 void write(Level l, std::string_view msg);
 

@@ -1,0 +1,174 @@
+#include "engine/container_spec_build.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "engine/mount_options.hpp"
+#include "engine/rootfs.hpp"
+#include "runtime/capabilities.hpp"
+#include "runtime/userns.hpp"
+#include "storage/store.hpp"
+#include "util/atomic_file.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/log.hpp"
+
+namespace skiff::engine {
+
+runtime::NetworkMode network_mode_of(const std::string& m) {
+    if (m == "none") return runtime::NetworkMode::none;
+    if (m == "host") return runtime::NetworkMode::host;
+    if (m == "slirp" || m == "slirp4netns" || m == "pasta" || m == "bridge" || m.rfind("container:", 0) == 0)
+        throw Error(fmt::format("network mode '{}' is not supported yet: use none or host", m));
+    throw Error(fmt::format("invalid network mode '{}': valid modes are none, host", m));
+}
+
+namespace {
+
+// keep-id: the user's own uid/gid appear as themselves in the container;
+// container 0 and the rest come from the subordinate range.
+runtime::UserNamespaceMaps keep_id_maps(uint32_t uid, uint32_t gid) {
+    runtime::UserNamespaceMaps base = runtime::rootless_maps();
+    if (base.single_id) {
+        base.uid = {{uid, uid, 1}};
+        base.gid = {{gid, gid, 1}};
+        return base;
+    }
+    auto remap = [](const std::vector<runtime::IdMapping>& full, uint32_t self) {
+        // full = {0 -> self, 1.. -> subordinate}. Put self at `self`, give
+        // container 0..self-1 and self+1.. the subordinate IDs.
+        std::vector<runtime::IdMapping> out;
+        std::vector<runtime::IdMapping> sub(full.begin() + 1, full.end());
+        uint32_t next = 0;
+        auto place = [&](uint32_t limit) {
+            while (!sub.empty() && next < limit) {
+                auto& s = sub.front();
+                uint32_t n = std::min(s.size, limit - next);
+                out.push_back({next, s.host_id, n});
+                next += n;
+                s.host_id += n;
+                s.size -= n;
+                if (s.size == 0) sub.erase(sub.begin());
+            }
+        };
+        place(self);
+        out.push_back({self, full.front().host_id, 1});
+        next = self + 1;
+        place(UINT32_MAX);
+        return out;
+    };
+    base.uid = remap(base.uid, uid);
+    base.gid = remap(base.gid, gid);
+    return base;
+}
+
+std::string hosts_file(const std::string& hostname) {
+    return fmt::format("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{}\n", hostname);
+}
+
+std::string resolv_conf() {
+    try {
+        return read_file("/etc/resolv.conf", 1 << 20);
+    } catch (const Error&) {
+        return "";
+    }
+}
+
+} // namespace
+
+runtime::UserNamespaceMaps maps_of(const ContainerRecord& rec) {
+    return rec.host.userns == "keep-id" ? keep_id_maps(::geteuid(), ::getegid()) : runtime::rootless_maps();
+}
+
+runtime::SecuritySpec security_of(const ContainerRecord& rec, bool rootless) {
+    SecurityOpts secopts = parse_security_opts(rec.host.security_opt);
+    int last_cap = runtime::last_capability();
+    runtime::CapMask caps =
+        runtime::resolve_capabilities({rec.host.cap_add, rec.host.cap_drop, rec.host.privileged}, last_cap);
+    // As root (no user namespace) never more than skiff itself may pass on:
+    // --privileged under a bounding set that lacks some capabilities. A new
+    // user namespace starts with the full set, so rootless needs no limit.
+    if (!rootless) caps &= runtime::own_bounding_set(last_cap);
+    runtime::SecuritySpec s;
+    s.caps = caps;
+    s.privileged = rec.host.privileged;
+    s.seccomp = secopts.seccomp && !rec.host.privileged;
+    s.seccomp_profile = secopts.seccomp_profile;
+    s.no_new_privs = secopts.no_new_privs;
+    return s;
+}
+
+runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& config, const ContainerRecord& rec) {
+    bool rootless = paths.rootless;
+    std::vector<runtime::BindMount> binds;
+    for (const auto& v : rec.mounts) binds.push_back(parse_volume(v));
+    std::vector<runtime::TmpfsMount> tmpfs;
+    for (const auto& t : rec.host.tmpfs) tmpfs.push_back(parse_tmpfs(t));
+    std::string cdir = ContainerStore(paths.root).dir(rec.id);
+
+    runtime::ContainerSpec spec;
+    spec.security = security_of(rec, rootless);
+    {
+        log::StepTimer t("storage");
+        storage::Store store(paths.root);
+        auto image = store.image(rec.image_id);
+        if (!image)
+            throw Error(fmt::format("the image of container {} ({}) is gone: it was removed", rec.name, rec.image));
+        spec.rootfs = prepare_rootfs(paths, config, store, *image, cdir, rec.read_only);
+    }
+    {
+        log::StepTimer t("network");
+        spec.network = network_mode_of(rec.network);
+        replace_file(cdir + "/hostname", rec.hostname + "\n");
+        replace_file(cdir + "/hosts", hosts_file(rec.hostname));
+        replace_file(cdir + "/resolv.conf", resolv_conf());
+        spec.binds.push_back({cdir + "/hostname", "/etc/hostname", false, true, 0});
+        spec.binds.push_back({cdir + "/hosts", "/etc/hosts", false, true, 0});
+        spec.binds.push_back({cdir + "/resolv.conf", "/etc/resolv.conf", false, true, 0});
+    }
+    for (auto& b : binds) {
+        struct stat st {};
+        if (::stat(b.source.c_str(), &st) < 0) {
+            if (errno != ENOENT) throw_errno("bind mount source " + b.source);
+            make_dirs(b.source, 0755); // docker's -v rule: a missing host dir is created
+            ::stat(b.source.c_str(), &st);
+        }
+        b.file = !S_ISDIR(st.st_mode);
+        spec.binds.push_back(b);
+    }
+    if (rec.read_only && rec.host.read_only_tmpfs) {
+        // As podman: a read-only root still gets writable scratch space.
+        for (const char* d : {"/tmp", "/var/tmp", "/run"}) {
+            bool taken = false;
+            for (const auto& t : tmpfs) taken = taken || t.target == d;
+            for (const auto& b : binds) taken = taken || b.target == d;
+            if (!taken) tmpfs.push_back({d, "mode=1777", MS_NOSUID | MS_NODEV});
+        }
+    }
+    spec.tmpfs = tmpfs;
+    spec.hostname = rec.hostname;
+    spec.userns = rootless;
+    if (rootless) {
+        spec.maps = maps_of(rec);
+        if (spec.maps.single_id)
+            log::warn("{}: only your own user is mapped into the container; other IDs are unavailable",
+                      spec.maps.single_id_reason);
+    }
+    spec.process.args = rec.command;
+    spec.process.env = rec.env;
+    spec.process.cwd = rec.working_dir;
+    spec.process.uid = rec.host.uid;
+    spec.process.gid = rec.host.gid;
+    spec.process.additional_gids = rec.host.additional_gids;
+    spec.process.terminal = rec.tty;
+    spec.process.stdin_open = rec.interactive;
+    spec.init = rec.host.init;
+    return spec;
+}
+
+} // namespace skiff::engine

@@ -1,0 +1,211 @@
+#include "engine/start.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "engine/container_spec_build.hpp"
+#include "engine/container_state.hpp"
+#include "engine/rootfs.hpp"
+#include "monitor/protocol.hpp"
+#include "runtime/launch.hpp"
+#include "skiff_build_config.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/lock.hpp"
+#include "util/log.hpp"
+#include "util/process.hpp"
+
+namespace skiff::engine {
+
+namespace {
+
+std::string self_exe() {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n < 0) throw_errno("finding the skiff binary (/proc/self/exe)");
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+void send_fd(int sock, int fd) {
+    char byte = 'T';
+    struct iovec iov {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u {};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_errno("handing the terminal to the monitor");
+}
+
+void send_pid(int sock, int pid) {
+    char buf[1 + sizeof(int)] = {'P'};
+    std::memcpy(buf + 1, &pid, sizeof pid);
+    if (::send(sock, buf, sizeof buf, MSG_NOSIGNAL) < 0) throw_errno("telling the monitor the container's pid");
+}
+
+// Reads exactly n bytes, or fewer at EOF.
+size_t read_some(int fd, char* buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = ::read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += static_cast<size_t>(r);
+    }
+    return got;
+}
+
+} // namespace
+
+std::string monitor_path() {
+    std::string exe = self_exe();
+    std::string beside = exe.substr(0, exe.rfind('/') + 1) + "skiff-monitor";
+    if (::access(beside.c_str(), X_OK) == 0) return beside;
+    std::string installed = SKIFF_MONITOR_PATH;
+    if (::access(installed.c_str(), X_OK) == 0) return installed;
+    throw Error(fmt::format("the container monitor is missing: neither {} nor {} exists", beside, installed));
+}
+
+int start_container(const Paths& paths, const ContainerRecord& rec_in, const StartRequest& req) {
+    ContainerStore store(paths.root);
+    std::string cdir = store.dir(rec_in.id);
+    {
+        FileLock lock(store.lock_path());
+        ContainerRecord rec = store.lookup(rec_in.id);
+        refresh_state(store, rec);
+        if (is_running(rec)) return 0;
+        // A new run: no exit code and no stop request from the last one.
+        ::unlink((cdir + "/" + monitor::kExitFile).c_str());
+        ::unlink((cdir + "/" + monitor::kStoppedByUser).c_str());
+    }
+    const ContainerRecord& rec = rec_in;
+    std::vector<std::string> args = {monitor_path(), "--dir", cdir, "--id", rec.id,
+                                     "--restart", rec.host.restart_policy,
+                                     "--max-retries", std::to_string(rec.host.restart_max)};
+    if (rec.tty) args.push_back("--tty");
+    if (rec.interactive) args.push_back("--stdin");
+    if (req.before_start) args.push_back("--attach-first");
+    args.insert(args.end(), {"--", self_exe(), "--root", paths.root, "--runroot", paths.runroot});
+    struct stat st {};
+    if (!paths.config_file.empty() && ::stat(paths.config_file.c_str(), &st) == 0)
+        args.insert(args.end(), {"--config", paths.config_file});
+    if (auto lvl = log::level(); lvl != log::Level::warn) args.insert(args.end(), {"--log-level", log::level_name(lvl)});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) throw_errno("pipe");
+    UniqueFd status_r(p[0]);
+    UniqueFd status_w(p[1]);
+    UniqueFd devnull = open_fd("/dev/null", O_RDWR);
+    log::StepTimer t("start monitor");
+    // Twice forked: the monitor is nobody's child but init's (or the
+    // session's subreaper), whatever becomes of this process.
+    pid_t mid = ::fork();
+    if (mid < 0) throw_errno("fork");
+    if (mid == 0) {
+        if (::fork() != 0) ::_exit(0);
+        int hs = ::fcntl(status_w.get(), F_DUPFD, 10);
+        int he = ::fcntl(STDERR_FILENO, F_DUPFD, 10);
+        ::dup2(hs, monitor::kStatusFd);
+        ::dup2(he, monitor::kUserErrFd);
+        for (int i = 0; i < 3; ++i) ::dup2(devnull.get(), i);
+        ::syscall(SYS_close_range, 5u, ~0u, 0u);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    wait_for(mid);
+    status_w.reset();
+    char buf[1 + sizeof(int)];
+    if (req.before_start) {
+        if (read_some(status_r.get(), buf, 1) != 1 || buf[0] != monitor::kStatusListening)
+            throw Error("the container monitor did not come up");
+        req.before_start();
+    }
+    if (read_some(status_r.get(), buf, sizeof buf) != sizeof buf || buf[0] != monitor::kStatusStarted)
+        throw Error("the container monitor exited before the container started");
+    int code;
+    std::memcpy(&code, buf + 1, sizeof code);
+    if (code != 0 && rec.auto_remove) {
+        // As podman: run --rm -d whose start failed leaves nothing behind.
+        FileLock lock(store.lock_path());
+        if (store.find(rec.id)) remove_container_files(paths, store, rec.id);
+    }
+    return code;
+}
+
+int start_for_monitor(const Paths& paths, const Config& config, const std::string& id, bool restarted) {
+    ContainerStore store(paths.root);
+    ContainerRecord rec = store.lookup(id);
+    try {
+        runtime::ContainerSpec spec = build_container_spec(paths, config, rec);
+        spec.die_with_parent = false;
+        spec.process.stdio[0] = monitor::kStarterStdin;
+        spec.process.stdio[1] = monitor::kStarterStdout;
+        spec.process.stdio[2] = monitor::kStarterStderr;
+        runtime::StartedContainer started;
+        {
+            log::StepTimer t("start");
+            started = runtime::start_container(spec);
+        }
+        if (started.pty) send_fd(monitor::kStarterSync, started.pty.get());
+        send_pid(monitor::kStarterSync, started.pid);
+        FileLock lock(store.lock_path());
+        ContainerRecord now = store.lookup(id); // renamed meanwhile, say
+        // The last run's exit code (a restart) must not end this one.
+        ::unlink((store.dir(id) + "/" + monitor::kExitFile).c_str());
+        now.state.status = "running";
+        now.state.pid = started.pid;
+        now.state.pid_start = process_start_time(started.pid);
+        now.state.started_at = now_rfc3339();
+        now.state.finished_at.clear();
+        now.state.exit_code = 0;
+        now.state.monitor_pid = static_cast<int>(::getppid());
+        now.state.monitor_start = process_start_time(now.state.monitor_pid);
+        now.state.boot_id = current_boot_id();
+        now.state.error.clear();
+        if (restarted) ++now.state.restart_count;
+        store.save(now);
+        return 0;
+    } catch (const Error& e) {
+        FileLock lock(store.lock_path());
+        if (auto now = store.find(id)) {
+            now->state.error = e.what();
+            store.save(*now);
+        }
+        throw;
+    }
+}
+
+int cleanup_after_monitor(const Paths& paths, const std::string& id) {
+    ContainerStore store(paths.root);
+    FileLock lock(store.lock_path());
+    auto rec = store.find(id);
+    if (!rec) return 0; // removed meanwhile (rm -f)
+    refresh_state(store, *rec, true);
+    ::unlink((store.dir(id) + "/" + monitor::kAttachSocket).c_str());
+    if (rec->auto_remove) remove_container_files(paths, store, id);
+    return 0;
+}
+
+} // namespace skiff::engine
