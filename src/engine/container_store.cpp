@@ -1,6 +1,7 @@
 #include "engine/container_store.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <dirent.h>
@@ -160,6 +161,13 @@ std::string generate_name() {
     return fmt::format("{}_{}", adjectives[r[0] % std::size(adjectives)], nouns[r[1] % std::size(nouns)]);
 }
 
+void require_valid_container_name(const std::string& name) {
+    bool ok = !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) && name.size() <= 253;
+    for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+    if (!ok)
+        throw Error(fmt::format("invalid container name \"{}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", name));
+}
+
 ContainerStore::ContainerStore(std::string root) : root_(std::move(root)), containers_(root_ + "/containers") {}
 
 ContainerRecord ContainerStore::create(ContainerRecord rec) {
@@ -174,7 +182,7 @@ ContainerRecord ContainerStore::create(ContainerRecord rec) {
     if (rec.name.empty()) {
         for (int i = 0; i < 100 && (rec.name.empty() || taken(rec.name)); ++i) rec.name = generate_name();
         if (taken(rec.name)) rec.name += "_" + random_hex_id().substr(0, 6);
-    } else if (const ContainerRecord* holder = taken(rec.name)) {
+    } else if (require_valid_container_name(rec.name); const ContainerRecord* holder = taken(rec.name)) {
         throw Error(fmt::format("the container name \"{}\" is already in use by {}. You have to remove (or rename) "
                                 "that container to be able to reuse that name",
                                 rec.name, holder->id));

@@ -99,5 +99,7 @@ private:
 std::string now_rfc3339();
 std::string random_hex_id();
 std::string generate_name();
+// Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*. Throws Error otherwise.
+void require_valid_container_name(const std::string& name);
 
 } // namespace skiff::engine

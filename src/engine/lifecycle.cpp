@@ -4,7 +4,6 @@
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
-#include <regex>
 #include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
@@ -68,12 +67,6 @@ void wait_recorded(ContainerStore& store, const std::string& id, int timeout_ms)
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-}
-
-void require_valid_name(const std::string& name) {
-    static const std::regex valid("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
-    if (!std::regex_match(name, valid))
-        throw Error(fmt::format("invalid container name \"{}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", name));
 }
 
 } // namespace
@@ -163,7 +156,7 @@ int wait_container(const Paths& paths, const std::string& key) {
 }
 
 void rename_container(const Paths& paths, const std::string& key, const std::string& new_name) {
-    require_valid_name(new_name);
+    require_valid_container_name(new_name);
     ContainerStore store(paths.root);
     FileLock lock(store.lock_path());
     ContainerRecord rec = store.lookup(key);

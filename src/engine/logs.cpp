@@ -74,6 +74,9 @@ public:
         if (!since_.empty() && r.time < since_) return;
         if (!until_.empty() && r.time > until_) return;
         FILE* to = r.stream == "stderr" ? stderr : stdout;
+        // Both streams may be the same file: keep the records' order.
+        if (last_ != nullptr && last_ != to) std::fflush(last_);
+        last_ = to;
         if (o_.timestamps && at_line_start_) fmt::print(to, "{} ", r.time);
         std::fwrite(r.content.data(), 1, r.content.size(), to);
         if (r.full) std::fputc('\n', to);
@@ -84,6 +87,7 @@ private:
     const LogOptions& o_;
     std::string since_, until_;
     bool at_line_start_ = true;
+    FILE* last_ = nullptr;
 };
 
 } // namespace

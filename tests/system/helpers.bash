@@ -231,7 +231,8 @@ _skiff_pids() {
     local -A found=()
     while read -r pid exe; do
         pid=${pid#/proc/}
-        if [[ "$exe" == "$bin" || "$exe" == "$bin (deleted)" ]]; then
+        # The binary, and the monitors of detached containers next to it.
+        if [[ "$exe" == "$bin" || "$exe" == "$bin (deleted)" || "$exe" == "${bin%/*}/skiff-monitor" ]]; then
             found[$pid]=1
         fi
     done < <(find /proc/[0-9]* -maxdepth 1 -name exe -printf '%h %l\n' 2>/dev/null)
