@@ -53,6 +53,11 @@ bench_setup() {
     [[ -x $src ]] || die "no skiff binary (set SKIFF)"
     # A world-readable copy: the user may not be able to reach the build tree.
     cp "$src" "$W/bin/skiff"
+    # The monitor of detached containers sits next to the binary.
+    if [[ -x ${src%/*}/skiff-monitor ]]; then
+        cp "${src%/*}/skiff-monitor" "$W/bin/skiff-monitor"
+        chmod 755 "$W/bin/skiff-monitor"
+    fi
     chmod 755 "$W/bin" "$W/bin/skiff"
     SKIFF_BIN=$W/bin/skiff
     UH=$W/home
