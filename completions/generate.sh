@@ -69,6 +69,21 @@ declare -A FLAG_VALUES=(
     ['*|--cap-drop']='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM'
     ['*|--security-opt']='words:seccomp=unconfined no-new-privileges'
     ['*|--userns']='words:keep-id host'
+    ['*|--restart']='words:no on-failure always unless-stopped'
+    ['*|--stop-signal']='words:SIGHUP SIGINT SIGQUIT SIGKILL SIGUSR1 SIGUSR2 SIGTERM SIGCONT SIGSTOP SIGWINCH'
+    ['*|--stop-timeout']=none
+    ['*|--signal']='words:SIGHUP SIGINT SIGQUIT SIGKILL SIGUSR1 SIGUSR2 SIGTERM SIGCONT SIGSTOP SIGWINCH'
+    ['*|--detach-keys']=none
+    ['*|--time']=none
+    ['*|--type']='words:container image'
+    ['*|--tail']=none
+    ['*|--since']=none
+    ['*|--until']=none
+    ['*|--last']=none
+    ['ps|--format']='words:table json'
+    ['container ls|--format']='words:table json'
+    ['ps|--filter']='words:status=created status=running status=paused status=restarting status=exited name= id= ancestor= label= exited='
+    ['container ls|--filter']='words:status=created status=running status=paused status=restarting status=exited name= id= ancestor= label= exited='
 )
 
 # What a command's positional arguments are.  Plural: every argument; singular:
@@ -90,6 +105,9 @@ declare -A ARGS=(
     ['container kill']=containers ['container inspect']=containers
     ['container wait']=containers ['container logs']=container
     ['container exec']=container ['container attach']=container
+    [rename]=container ['container rename']=container ['container top']=container
+    ['container pause']=containers ['container unpause']=containers
+    ['container create']=image
 )
 
 ################################################################################

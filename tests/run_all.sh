@@ -229,6 +229,10 @@ suite=$state/suite
 if ((built && rig_ok)); then
     mkdir -p "$suite/bin" "$suite/tests"
     install -m 755 "$builddir/skiff" "$suite/bin/skiff"
+    # The monitor of detached containers is found next to the binary.
+    if [[ -x $builddir/skiff-monitor ]]; then
+        install -m 755 "$builddir/skiff-monitor" "$suite/bin/skiff-monitor"
+    fi
     cp -r tests/system tests/rig "$suite/tests/"
     # Tests that check docs against the binary read the source tree through
     # SKIFF_SRC_DIR: give them a readable copy of the parts they need.

@@ -41,7 +41,7 @@ int signal_number(const std::string& in) {
     for (const auto& n : kSignals)
         if (s == n.name) return n.number;
     if (s.rfind("RTMIN", 0) == 0 || s.rfind("RTMAX", 0) == 0) {
-        bool min = s[3] == 'M' && s[4] == 'I';
+        bool min = s.compare(0, 5, "RTMIN") == 0;
         std::string rest = s.substr(5);
         int off = 0;
         if (!rest.empty()) {
