@@ -17,7 +17,7 @@ __skiff_subcommands() {
 __skiff_flags() {
     case $1 in
     '') REPLY='-h --help -v --version --log-level --root --runroot --config' ;;
-    'run') REPLY='-d --detach --help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
+    'run') REPLY='-d --detach --detach-keys --help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
     'create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
     'ps') REPLY='-h --help -a --all -q --quiet -l --latest -n --last --no-trunc -s --size -f --filter --format' ;;
     'start') REPLY='-h --help -a --attach -i --interactive --detach-keys' ;;
@@ -81,6 +81,7 @@ __skiff_flag_kind() {
     '|--root') REPLY='dir' ;;
     '|--runroot') REPLY='dir' ;;
     '|--config') REPLY='file' ;;
+    'run|--detach-keys') REPLY='none' ;;
     'run|--entrypoint') REPLY='none' ;;
     'run|-e'|'run|--env') REPLY='none' ;;
     'run|--env-file') REPLY='file' ;;

@@ -193,11 +193,16 @@ void add_monitor_callbacks(CLI::App& app, Context& ctx) {
     auto* start = app.add_subcommand("__start", "")->group("");
     auto id = std::make_shared<std::string>();
     auto restarted = std::make_shared<bool>(false);
+    auto size = std::make_shared<std::string>();
     start->add_flag("--restarted", *restarted);
+    start->add_option("--tty-size", *size);
     start->add_option("ID", *id)->required();
-    start->callback([&ctx, id, restarted] {
-        ctx.action = [&ctx, id, restarted] {
-            return engine::start_for_monitor(ctx.paths(), ctx.config(), *id, *restarted);
+    start->callback([&ctx, id, restarted, size] {
+        ctx.action = [&ctx, id, restarted, size] {
+            unsigned rows = 0, cols = 0;
+            if (!size->empty() && std::sscanf(size->c_str(), "%u,%u", &rows, &cols) != 2)
+                throw Error("--tty-size takes ROWS,COLS");
+            return engine::start_for_monitor(ctx.paths(), ctx.config(), *id, *restarted, rows, cols);
         };
     });
     auto* cleanup = app.add_subcommand("__cleanup", "")->group("");

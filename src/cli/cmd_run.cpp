@@ -80,6 +80,8 @@ void add_run_command(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("run", "Run a command in a new container");
     auto o = std::make_shared<engine::RunOptions>();
     cmd->add_flag("-d,--detach", o->detach, "Run the container in the background and print its ID");
+    cmd->add_option("--detach-keys", o->detach_keys, "With -it: the keys that detach (default ctrl-p,ctrl-q; '' for none)")
+        ->type_name("KEYS");
     auto finish = add_container_options(cmd, ctx, o);
     cmd->callback([&ctx, o, finish] {
         finish();

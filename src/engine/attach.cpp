@@ -196,6 +196,11 @@ int start_attached(const Paths& paths, const std::string& key, const AttachOptio
     UniqueFd sock;
     StartRequest req;
     req.before_start = [&] { sock = connect_attach(store.dir(rec.id)); };
+    struct winsize ws {};
+    if (rec.tty && (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)) {
+        req.rows = ws.ws_row;
+        req.cols = ws.ws_col;
+    }
     int code = start_container(paths, rec, req);
     if (code != 0) return code;
     ContainerRecord now = lookup_fresh(store, rec.id);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/attach.hpp"
 #include "engine/container_spec_build.hpp"
 #include "engine/host_info.hpp"
 #include "engine/image_resolve.hpp"
@@ -52,6 +53,7 @@ void check_options(const Paths& paths, const Config& config, const RunOptions& o
     if (o.detach && o.preserve_fds > 0) throw Error("--preserve-fds works only with a container run in the foreground (not -d, not create)");
     if (!o.stop_signal.empty()) signal_number(o.stop_signal);
     parse_restart_policy(o.restart);
+    parse_detach_keys(o.detach_keys);
     if (o.remove && parse_restart_policy(o.restart).first != "no")
         throw Error("the --rm option conflicts with --restart: choose one");
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/attach.hpp"
 #include "engine/container_spec_build.hpp"
 #include "engine/container_state.hpp"
 #include "engine/create.hpp"
@@ -25,6 +26,15 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         int code = start_container(paths, rec);
         if (code == 0) fmt::print("{}\n", rec.id);
         return code;
+    }
+    if (o.tty && o.interactive && o.preserve_fds == 0) {
+        // An interactive terminal session runs under a monitor, as -d does,
+        // with this skiff attached: ctrl-p ctrl-q detaches and leaves it
+        // running, `skiff attach` comes back to it.
+        AttachOptions a;
+        a.stdin_open = true;
+        a.detach_keys = o.detach_keys;
+        return start_attached(paths, rec.id, a);
     }
 
     bool removed = false;

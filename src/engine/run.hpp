@@ -45,6 +45,7 @@ struct RunOptions {
     std::string restart;                   // --restart POLICY
     std::string stop_signal;               // --stop-signal (default: the image's, else SIGTERM)
     int stop_timeout = 10;                 // --stop-timeout seconds
+    std::string detach_keys = "ctrl-p,ctrl-q"; // with -it
 };
 
 // Creates and starts the container. In the foreground (skiff itself is the

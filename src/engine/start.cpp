@@ -104,6 +104,7 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
     if (rec.tty) args.push_back("--tty");
     if (rec.interactive) args.push_back("--stdin");
     if (req.before_start) args.push_back("--attach-first");
+    if (rec.tty && req.rows > 0 && req.cols > 0) args.insert(args.end(), {"--tty-size", fmt::format("{},{}", req.rows, req.cols)});
     args.insert(args.end(), {"--", self_exe(), "--root", paths.root, "--runroot", paths.runroot});
     struct stat st {};
     if (!paths.config_file.empty() && ::stat(paths.config_file.c_str(), &st) == 0)
@@ -154,7 +155,8 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
     return code;
 }
 
-int start_for_monitor(const Paths& paths, const Config& config, const std::string& id, bool restarted) {
+int start_for_monitor(const Paths& paths, const Config& config, const std::string& id, bool restarted, unsigned rows,
+                      unsigned cols) {
     ContainerStore store(paths.root);
     ContainerRecord rec = store.lookup(id);
     try {
@@ -163,6 +165,8 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         spec.process.stdio[0] = monitor::kStarterStdin;
         spec.process.stdio[1] = monitor::kStarterStdout;
         spec.process.stdio[2] = monitor::kStarterStderr;
+        spec.process.console_rows = rows;
+        spec.process.console_cols = cols;
         runtime::StartedContainer started;
         {
             log::StepTimer t("start");

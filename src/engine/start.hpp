@@ -17,6 +17,9 @@ struct StartRequest {
     // Called once the monitor listens and before the container starts, so
     // an attaching client misses none of its output (start -a, run -it).
     std::function<void()> before_start;
+    // With a terminal: its initial size (the attaching user's), so the
+    // command starts with it rather than learning it after a resize.
+    unsigned rows = 0, cols = 0;
 };
 
 // Starts rec under a new monitor. Returns 0 once the command runs, or the
@@ -26,7 +29,8 @@ int start_container(const Paths& paths, const ContainerRecord& rec, const StartR
 
 // The `__start ID` role, run by the monitor: build the container from its
 // record, start it with the monitor's fds, record it as running.
-int start_for_monitor(const Paths& paths, const Config& config, const std::string& id, bool restarted);
+int start_for_monitor(const Paths& paths, const Config& config, const std::string& id, bool restarted,
+                      unsigned rows = 0, unsigned cols = 0);
 
 // The `__cleanup ID` role: fold the exit into the record; --rm.
 int cleanup_after_monitor(const Paths& paths, const std::string& id);

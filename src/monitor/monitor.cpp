@@ -39,6 +39,7 @@ struct Options {
     bool tty = false;
     bool stdin_open = false;
     bool attach_first = false;
+    const char* tty_size = nullptr; // "ROWS,COLS" for the first start
     Policy policy = Policy::no;
     int max_retries = 0;
     char** skiff = nullptr; // skiff and its global options, up to the command
@@ -176,9 +177,13 @@ void close_fd(int& fd) {
 pid_t spawn_skiff(const char* verb, bool restarted, int err, const Stdio* s) {
     char* argv[64];
     int n = 0;
-    for (int i = 0; i < opt.skiff_argc && n < 58; ++i) argv[n++] = opt.skiff[i];
+    for (int i = 0; i < opt.skiff_argc && n < 56; ++i) argv[n++] = opt.skiff[i];
     argv[n++] = const_cast<char*>(verb);
     if (restarted) argv[n++] = const_cast<char*>("--restarted");
+    else if (opt.tty_size != nullptr) {
+        argv[n++] = const_cast<char*>("--tty-size");
+        argv[n++] = const_cast<char*>(opt.tty_size);
+    }
     argv[n++] = const_cast<char*>(opt.id);
     argv[n] = nullptr;
     pid_t pid = ::fork();
@@ -337,6 +342,7 @@ void parse_args(int argc, char** argv) {
         else if (std::strcmp(a, "--tty") == 0) opt.tty = true;
         else if (std::strcmp(a, "--stdin") == 0) opt.stdin_open = true;
         else if (std::strcmp(a, "--attach-first") == 0) opt.attach_first = true;
+        else if (std::strcmp(a, "--tty-size") == 0) opt.tty_size = next();
         else if (std::strcmp(a, "--max-retries") == 0) opt.max_retries = std::atoi(next());
         else if (std::strcmp(a, "--restart") == 0) {
             const char* p = next();

@@ -54,6 +54,9 @@ struct ProcessSpec {
     // Detached: the fds that become the command's 0, 1 and 2 (a pipe to
     // the monitor); -1 keeps the caller's (or /dev/null for stdin).
     int stdio[3] = {-1, -1, -1};
+    // The pty's size before the command starts; 0: the size of skiff's own
+    // terminal, if it has one.
+    unsigned console_rows = 0, console_cols = 0;
 };
 
 // Capability and seccomp data ready to apply in the child (see

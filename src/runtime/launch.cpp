@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -196,7 +197,14 @@ Launched launch(const ContainerSpec& spec) {
             throw setup_error(m.failure);
         }
         out.pty = std::move(m.pty);
-        if (::isatty(STDIN_FILENO)) copy_window_size(out.pty.get());
+        if (spec.process.console_rows > 0 && spec.process.console_cols > 0) {
+            struct winsize ws {};
+            ws.ws_row = static_cast<unsigned short>(spec.process.console_rows);
+            ws.ws_col = static_cast<unsigned short>(spec.process.console_cols);
+            ::ioctl(out.pty.get(), TIOCSWINSZ, &ws);
+        } else {
+            copy_window_size(out.pty.get());
+        }
         write_all(parent_sock.get(), "w", 1);
     }
     reaped = true; // from here on the caller owns the child
