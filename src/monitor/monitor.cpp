@@ -206,9 +206,12 @@ pid_t spawn_skiff(const char* verb, bool restarted, int err, const Stdio* s) {
     ::_exit(127);
 }
 
+
 // Reads the starter's messages: the pty master, then the container's pid.
-void read_sync(int sock, int* pty, pid_t* container) {
-    for (;;) {
+// Closes the socket at EOF (the starter is gone), so that poll does not
+// report its hang-up for ever.
+void read_sync(int& sock, int* pty, pid_t* container) {
+    while (sock >= 0) {
         char buf[8];
         union {
             char c[CMSG_SPACE(sizeof(int))];
@@ -221,6 +224,7 @@ void read_sync(int sock, int* pty, pid_t* container) {
         msg.msg_control = u.c;
         msg.msg_controllen = sizeof u.c;
         ssize_t r = ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) close_fd(sock);
         if (r <= 0) return;
         if (buf[0] == 'T') {
             for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {

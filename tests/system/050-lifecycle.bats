@@ -58,6 +58,11 @@ wait_state() {
         target=$(readlink "$fd")
         [[ $target != /dev/pts/* && $target != /dev/tty* ]] || die "monitor holds a terminal: $target"
     done
+    # An idle monitor sleeps in poll: it uses no CPU.
+    sleep 1
+    local ticks
+    ticks=$(awk '{print $14 + $15}' /proc/"$mon"/stat)
+    ((ticks <= 5)) || die "an idle monitor used $ticks clock ticks of CPU in a second"
     local rss
     rss=$(awk '/^VmRSS/ {print $2}' /proc/"$mon"/status)
     echo "# monitor RSS: $rss KiB" >&3
