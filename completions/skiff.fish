@@ -14,6 +14,8 @@ function __skiff_flag_kind --argument-names path flag
             echo 'dir'
         case '|--config'
             echo 'file'
+        case 'run|--detach-keys'
+            echo 'none'
         case 'run|--entrypoint'
             echo 'none'
         case 'run|-e' 'run|--env'
@@ -376,6 +378,7 @@ complete -c skiff -n "__skiff_in ''" -l 'config' -r -F -d 'Configuration file to
 
 # skiff run
 complete -c skiff -n "__skiff_in 'run'" -s 'd' -l 'detach' -d 'Run the container in the background and print its ID'
+complete -c skiff -n "__skiff_in 'run'" -l 'detach-keys' -x -d 'With -it: the keys that detach (default ctrl-p,ctrl-q; \'\' for none)'
 complete -c skiff -n "__skiff_in 'run'" -l 'help' -d 'Print this help message and exit'
 complete -c skiff -n "__skiff_in 'run'" -l 'entrypoint' -x -d 'Overwrite the image\'s ENTRYPOINT (\'\' resets it)'
 complete -c skiff -n "__skiff_in 'run'" -s 'e' -l 'env' -x -d 'Set an environment variable (KEY=VALUE, or KEY to take the host\'s)'
