@@ -33,8 +33,11 @@ void add_run_command(CLI::App& app, Context& ctx) {
                   "With --read-only, mount tmpfs on /tmp, /var/tmp and /run (default true)");
     cmd->add_flag("--init", o->init, "Run a minimal init as PID 1 that forwards signals and reaps zombies");
     cmd->add_flag("--privileged", o->privileged, "All capabilities, no masked paths, no seccomp filter");
-    cmd->add_option("-v,--volume", o->volumes, "Bind mount a host path: SRC:DST[:ro|rw]")
+    cmd->add_option("-v,--volume", o->volumes,
+                    "Mount a host path or a named volume (SRC:DST[:OPTS]), or an anonymous volume (DST)")
         ->type_name("SRC:DST[:OPTS]")->allow_extra_args(false);
+    cmd->add_option("--mount", o->mounts, "Attach a mount: type=bind|volume|tmpfs,source=SRC,target=DST[,...]")
+        ->type_name("MOUNT")->allow_extra_args(false);
     cmd->add_option("--tmpfs", o->tmpfs, "Mount a tmpfs: DST[:OPTIONS]")->type_name("DST[:OPTS]")->allow_extra_args(false);
     cmd->add_option("--cap-add", o->cap_add, "Add a capability (or ALL)")->type_name("CAP")->allow_extra_args(false);
     cmd->add_option("--cap-drop", o->cap_drop, "Drop a capability (or ALL)")->type_name("CAP")->allow_extra_args(false);

@@ -12,6 +12,8 @@
 #include "engine/host_info.hpp"
 #include "engine/image_resolve.hpp"
 #include "engine/mount_options.hpp"
+#include "engine/volume_mounts.hpp"
+#include "engine/volumes.hpp"
 #include "engine/process_config.hpp"
 #include "engine/rootfs.hpp"
 #include "image/image_config.hpp"
@@ -96,10 +98,10 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     // Everything the user gave that can be wrong is checked before any work.
     runtime::NetworkMode net = network_mode(o.network, config, rootless);
     SecurityOpts secopts = parse_security_opts(o.security_opt);
-    std::vector<runtime::BindMount> binds;
-    for (const auto& v : o.volumes) binds.push_back(parse_volume(v));
     std::vector<runtime::TmpfsMount> tmpfs;
-    for (const auto& t : o.tmpfs) tmpfs.push_back(parse_tmpfs(t));
+    std::vector<std::string> tmpfs_targets;
+    for (const auto& t : o.tmpfs) tmpfs_targets.push_back(tmpfs.emplace_back(parse_tmpfs(t)).target);
+    std::vector<MountRequest> mounts = parse_mount_requests(o.volumes, o.mounts, tmpfs_targets);
     int last_cap = runtime::last_capability();
     runtime::CapMask caps = runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, last_cap);
     // As root (no user namespace) never more than skiff itself may pass on:
@@ -164,7 +166,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         rec.auto_remove = o.remove;
         rec.read_only = o.read_only;
         rec.labels = label_map;
-        rec.mounts = o.volumes;
+        rec.mounts = create_volumes(paths, mounts, icfg.config.volumes, tmpfs_targets);
         // The id is chosen first so that the record, with the hostname derived
         // from it, is written once.
         rec.id = random_hex_id();
@@ -178,6 +180,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         if (o.remove && !removed) {
             try {
                 remove_container_files(paths, containers, rec.id);
+                remove_anonymous_volumes(paths, rec.mounts);
             } catch (const Error& e) {
                 log::warn("removing container {}: {}", rec.id.substr(0, 12), e.what());
             }
@@ -199,16 +202,9 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         spec.binds.push_back({cdir + "/hosts", "/etc/hosts", false, true, 0});
         spec.binds.push_back({cdir + "/resolv.conf", "/etc/resolv.conf", false, true, 0});
     }
-    for (auto& b : binds) {
-        struct stat st {};
-        if (::stat(b.source.c_str(), &st) < 0) {
-            if (errno != ENOENT) throw_errno("bind mount source " + b.source);
-            make_dirs(b.source, 0755); // docker's -v rule: a missing host dir is created
-            ::stat(b.source.c_str(), &st);
-        }
-        b.file = !S_ISDIR(st.st_mode);
-        spec.binds.push_back(b);
-    }
+    std::vector<runtime::BindMount> binds;
+    apply_mounts(paths, mounts, spec.rootfs, {user.uid, user.gid}, binds, tmpfs);
+    spec.binds.insert(spec.binds.end(), binds.begin(), binds.end());
     if (o.read_only && o.read_only_tmpfs) {
         // As podman: a read-only root still gets writable scratch space.
         for (const char* d : {"/tmp", "/var/tmp", "/run"}) {
@@ -261,6 +257,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     if (o.remove) {
         remove_container_files(paths, containers, rec.id);
         removed = true;
+        remove_anonymous_volumes(paths, rec.mounts);
     } else {
         containers.save(rec);
     }
