@@ -26,6 +26,7 @@ void add_image_command(CLI::App& app, Context& ctx);
 void add_login_command(CLI::App& parent, Context& ctx);
 void add_logout_command(CLI::App& parent, Context& ctx);
 void add_volume_command(CLI::App& app, Context& ctx);
+void add_cp_command(CLI::App& app, Context& ctx);
 
 // Registers every command, in the order `skiff --help` lists them.
 inline void add_all_commands(CLI::App& app, Context& ctx) {
@@ -37,6 +38,7 @@ inline void add_all_commands(CLI::App& app, Context& ctx) {
     add_tag_command(app, ctx);
     add_rmi_command(app, ctx);
     add_history_command(app, ctx);
+    add_cp_command(app, ctx);
     add_volume_command(app, ctx);
     add_login_command(app, ctx);
     add_logout_command(app, ctx);
