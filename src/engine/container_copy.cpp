@@ -20,7 +20,9 @@
 #include "runtime/userns.hpp"
 #include "storage/root_fs.hpp"
 #include "storage/store.hpp"
+#include "storage/layer_unpack.hpp"
 #include "storage/tree_copy.hpp"
+#include "storage/tree_tar.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -274,11 +276,49 @@ void copy_in(const Paths& paths, const ContainerRecord& rec, const std::string& 
     });
 }
 
+// CONTAINER:SRC -: a tar stream of SRC on standard output.
+void copy_out_tar(const Paths& paths, const ContainerRecord& rec, const std::string& cdir, const std::string& src) {
+    bool contents = ends_with(src, "/.");
+    std::string rel = storage::clean_entry_path(container_abs(src, rec));
+    with_container_root(paths, rec, cdir, [&](int rootfd) {
+        if (contents) {
+            UniqueFd d = storage::open_in_root(rootfd, rel, O_RDONLY | O_DIRECTORY);
+            storage::write_tree_tar(d.get(), ".", ".", STDOUT_FILENO);
+            return;
+        }
+        auto [pfd, last] = open_parent_in_root(rootfd, rel);
+        std::string name = rel.empty() ? "." : base_name(rel);
+        storage::write_tree_tar(pfd.get(), last, name, STDOUT_FILENO);
+    });
+}
+
+// - CONTAINER:DST: a tar stream on standard input unpacked into the
+// directory DST (entries confined to it; owners from the stream with -a).
+void copy_in_tar(const Paths& paths, const ContainerRecord& rec, const std::string& cdir, const std::string& dst,
+                 bool archive) {
+    std::string rel = storage::clean_entry_path(container_abs(dst, rec));
+    with_container_root(paths, rec, cdir, [&](int rootfd) {
+        UniqueFd dir;
+        try {
+            dir = storage::open_in_root(rootfd, rel, O_RDONLY | O_DIRECTORY);
+        } catch (const Error& e) {
+            throw Error(fmt::format("cp: the destination {} must be an existing directory when copying from "
+                                    "standard input: {}",
+                                    dst, e.what()),
+                        e.error_number());
+        }
+        storage::UnpackOptions opts;
+        opts.whiteouts = storage::WhiteoutMode::flatten;
+        opts.preserve_owner = archive;
+        opts.compute_diff_id = false;
+        storage::unpack_layer(STDIN_FILENO, dir.get(), opts);
+    });
+}
+
 } // namespace
 
 void copy_files(const Paths& paths, const CopyRequest& req) {
-    if (req.src == "-" || req.dst == "-")
-        throw Error("cp: '-' (a tar stream on stdin or stdout) is not supported yet");
+    if (req.src == "-" && req.dst == "-") throw Error("cp: one of SRC and DST must be CONTAINER:PATH");
     Endpoint s = parse_endpoint(req.src), d = parse_endpoint(req.dst);
     if (!s.container.empty() && !d.container.empty()) throw Error("cp: copying between containers is not supported");
     if (s.container.empty() && d.container.empty())
@@ -286,7 +326,13 @@ void copy_files(const Paths& paths, const CopyRequest& req) {
     ContainerStore containers(paths.root);
     ContainerRecord rec = containers.lookup(s.container.empty() ? d.container : s.container);
     std::string cdir = containers.dir(rec.id);
-    if (!s.container.empty()) {
+    if (req.dst == "-") {
+        with_context(fmt::format("copying {} out of {}", s.path, rec.name),
+                     [&] { copy_out_tar(paths, rec, cdir, s.path); });
+    } else if (req.src == "-") {
+        with_context(fmt::format("copying standard input into {}", rec.name),
+                     [&] { copy_in_tar(paths, rec, cdir, d.path, req.archive); });
+    } else if (!s.container.empty()) {
         with_context(fmt::format("copying {} out of {}", s.path, rec.name),
                      [&] { copy_out(paths, rec, cdir, s.path, d.path, req.archive); });
     } else {
