@@ -38,6 +38,8 @@ void add_run_command(CLI::App& app, Context& ctx) {
         ->type_name("SRC:DST[:OPTS]")->allow_extra_args(false);
     cmd->add_option("--mount", o->mounts, "Attach a mount: type=bind|volume|tmpfs,source=SRC,target=DST[,...]")
         ->type_name("MOUNT")->allow_extra_args(false);
+    cmd->add_option("--volumes-from", o->volumes_from, "Mount the volumes and binds of a container: CONTAINER[:ro|rw]")
+        ->type_name("CONTAINER[:ro|rw]")->allow_extra_args(false);
     cmd->add_option("--tmpfs", o->tmpfs, "Mount a tmpfs: DST[:OPTIONS]")->type_name("DST[:OPTS]")->allow_extra_args(false);
     cmd->add_option("--cap-add", o->cap_add, "Add a capability (or ALL)")->type_name("CAP")->allow_extra_args(false);
     cmd->add_option("--cap-drop", o->cap_drop, "Drop a capability (or ALL)")->type_name("CAP")->allow_extra_args(false);

@@ -102,6 +102,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     std::vector<std::string> tmpfs_targets;
     for (const auto& t : o.tmpfs) tmpfs_targets.push_back(tmpfs.emplace_back(parse_tmpfs(t)).target);
     std::vector<MountRequest> mounts = parse_mount_requests(o.volumes, o.mounts, tmpfs_targets);
+    add_volumes_from(paths, o.volumes_from, mounts, tmpfs_targets);
     int last_cap = runtime::last_capability();
     runtime::CapMask caps = runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, last_cap);
     // As root (no user namespace) never more than skiff itself may pass on:

@@ -32,6 +32,7 @@ struct RunOptions {
     bool privileged = false;
     std::vector<std::string> volumes;      // -v SRC:DST[:OPTS] or -v DST
     std::vector<std::string> mounts;       // --mount type=...,target=...
+    std::vector<std::string> volumes_from; // --volumes-from CONTAINER[:ro|rw]
     std::vector<std::string> tmpfs;        // --tmpfs DST[:OPTS]
     std::vector<std::string> cap_add;
     std::vector<std::string> cap_drop;

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/container_store.hpp"
 #include "engine/volume_store.hpp"
 #include "runtime/userns.hpp"
 #include "storage/root_fs.hpp"
@@ -113,6 +114,31 @@ std::vector<MountRequest> parse_mount_requests(const std::vector<std::string>& v
     for (const auto& r : out)
         if (!seen.insert(r.target).second) throw Error(fmt::format("duplicate mount point: {}", r.target));
     return out;
+}
+
+void add_volumes_from(const Paths& paths, const std::vector<std::string>& from, std::vector<MountRequest>& requests,
+                      const std::vector<std::string>& tmpfs_targets) {
+    if (from.empty()) return;
+    std::set<std::string> taken(tmpfs_targets.begin(), tmpfs_targets.end());
+    for (const auto& r : requests) taken.insert(r.target);
+    ContainerStore containers(paths.root);
+    for (const auto& f : from) {
+        auto colon = f.find(':');
+        std::string name = f.substr(0, colon), mode = colon == std::string::npos ? "" : f.substr(colon + 1);
+        if (!mode.empty() && mode != "ro" && mode != "rw" && mode != "z" && mode != "Z")
+            throw Error(fmt::format("invalid --volumes-from '{}': the option must be ro or rw", f));
+        ContainerRecord rec = containers.lookup(name);
+        for (const auto& m : rec.mounts) {
+            MountRequest r = with_context("--volumes-from " + name, [&] { return parse_volume(m); });
+            if (r.kind == MountRequest::Kind::volume && r.source.empty()) continue;
+            if (!taken.insert(r.target).second) continue;
+            r.chown = false;  // the source has its owners already
+            r.nocopy = true;  // and its content
+            if (mode == "ro") r.readonly = true;
+            if (mode == "rw") r.readonly = false;
+            requests.push_back(r);
+        }
+    }
 }
 
 std::vector<std::string> create_volumes(const Paths& paths, std::vector<MountRequest>& requests,

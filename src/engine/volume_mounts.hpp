@@ -23,6 +23,12 @@ std::vector<MountRequest> parse_mount_requests(const std::vector<std::string>& v
                                                const std::vector<std::string>& mounts,
                                                const std::vector<std::string>& tmpfs_targets);
 
+// --volumes-from CONTAINER[:ro|rw]: the volumes and binds of another
+// container's record (read-only or read-write as given, else as it had
+// them), for targets the requests do not already cover.
+void add_volumes_from(const Paths& paths, const std::vector<std::string>& from, std::vector<MountRequest>& requests,
+                      const std::vector<std::string>& tmpfs_targets);
+
 // Adds anonymous volumes for the image's VOLUME paths that no request or
 // --tmpfs covers, creates the volumes, and fills in anonymous volumes'
 // names. Returns the mounts for the container record ("SRC:DST[:OPTS]",
