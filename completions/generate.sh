@@ -69,6 +69,12 @@ declare -A FLAG_VALUES=(
     ['*|--cap-drop']='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM'
     ['*|--security-opt']='words:seccomp=unconfined no-new-privileges'
     ['*|--userns']='words:keep-id host'
+    ['*|--mount']=none
+    ['*|--volumes-from']=containers
+    ['*|--opt']=none
+    ['volume ls|--format']='words:table json'
+    ['volume ls|--filter']='words:name= label= dangling=true dangling=false'
+    ['volume prune|--filter']='words:name= label='
 )
 
 # What a command's positional arguments are.  Plural: every argument; singular:
@@ -84,7 +90,7 @@ declare -A ARGS=(
     [kill]=containers [pause]=containers [unpause]=containers [wait]=containers
     [inspect]=images [logs]=container [exec]=container [attach]=container
     [port]=container [top]=container [commit]=container [export]=container
-    [cp]=files [build]=dirs [load]=files [import]=files
+    [cp]=files [build]=dirs [load]=files [import]=files [diff]=container
     ['container start']=containers ['container stop']=containers
     ['container restart']=containers ['container rm']=containers
     ['container kill']=containers ['container inspect']=containers

@@ -6,8 +6,9 @@
 # The subcommands of a command path ('' is skiff itself).
 __skiff_subcommands() {
     case $1 in
-    '') REPLY='run pull images image inspect tag rmi history login logout info version' ;;
+    '') REPLY='run pull images image inspect tag rmi history cp diff volume login logout info version' ;;
     'image') REPLY='ls rm inspect prune pull tag history' ;;
+    'volume') REPLY='create ls inspect rm prune' ;;
     *) REPLY='' ;;
     esac
 }
@@ -16,7 +17,7 @@ __skiff_subcommands() {
 __skiff_flags() {
     case $1 in
     '') REPLY='-h --help -v --version --log-level --root --runroot --config' ;;
-    'run') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet' ;;
+    'run') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet' ;;
     'pull') REPLY='-h --help --platform --arch --os --variant -q --quiet --tls-verify --authfile' ;;
     'images') REPLY='-h --help -q --quiet --digests --no-trunc -a --all --format -f --filter' ;;
     'image') REPLY='-h --help' ;;
@@ -31,6 +32,14 @@ __skiff_flags() {
     'tag') REPLY='-h --help' ;;
     'rmi') REPLY='-h --help -f --force -a --all' ;;
     'history') REPLY='-h --help --no-trunc -q --quiet --format' ;;
+    'cp') REPLY='-h --help -a --archive' ;;
+    'diff') REPLY='-h --help --format' ;;
+    'volume') REPLY='-h --help' ;;
+    'volume create') REPLY='-h --help -l --label -o --opt' ;;
+    'volume ls') REPLY='-h --help -q --quiet --format -f --filter' ;;
+    'volume inspect') REPLY='-h --help -f --format' ;;
+    'volume rm') REPLY='-h --help -f --force' ;;
+    'volume prune') REPLY='-h --help -f --force --filter' ;;
     'login') REPLY='-h --help -u --username -p --password --password-stdin --authfile --tls-verify --get-login' ;;
     'logout') REPLY='-h --help --authfile -a --all' ;;
     'info') REPLY='-h --help -f --format' ;;
@@ -55,6 +64,8 @@ __skiff_flag_kind() {
     'run|-h'|'run|--hostname') REPLY='none' ;;
     'run|--name') REPLY='none' ;;
     'run|-v'|'run|--volume') REPLY='file' ;;
+    'run|--mount') REPLY='none' ;;
+    'run|--volumes-from') REPLY='containers' ;;
     'run|--tmpfs') REPLY='none' ;;
     'run|--cap-add') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
     'run|--cap-drop') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
@@ -84,6 +95,13 @@ __skiff_flag_kind() {
     'image history|--format') REPLY='words:table json' ;;
     'inspect|-f'|'inspect|--format') REPLY='words:json' ;;
     'history|--format') REPLY='words:table json' ;;
+    'diff|--format') REPLY='words:json' ;;
+    'volume create|-l'|'volume create|--label') REPLY='none' ;;
+    'volume create|-o'|'volume create|--opt') REPLY='none' ;;
+    'volume ls|--format') REPLY='words:table json' ;;
+    'volume ls|-f'|'volume ls|--filter') REPLY='words:name= label= dangling=true dangling=false' ;;
+    'volume inspect|-f'|'volume inspect|--format') REPLY='words:json' ;;
+    'volume prune|--filter') REPLY='words:name= label=' ;;
     'login|-u'|'login|--username') REPLY='none' ;;
     'login|-p'|'login|--password') REPLY='none' ;;
     'login|--authfile') REPLY='file' ;;
@@ -107,6 +125,8 @@ __skiff_args() {
     'tag') REPLY=image ;;
     'rmi') REPLY=images ;;
     'history') REPLY=image ;;
+    'cp') REPLY=files ;;
+    'diff') REPLY=container ;;
     *) REPLY=none ;;
     esac
 }
