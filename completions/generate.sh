@@ -84,6 +84,12 @@ declare -A FLAG_VALUES=(
     ['container ls|--format']='words:table json'
     ['ps|--filter']='words:status=created status=running status=paused status=restarting status=exited name= id= ancestor= label= exited='
     ['container ls|--filter']='words:status=created status=running status=paused status=restarting status=exited name= id= ancestor= label= exited='
+    ['*|--mount']=none
+    ['*|--volumes-from']=containers
+    ['*|--opt']=none
+    ['volume ls|--format']='words:table json'
+    ['volume ls|--filter']='words:name= label= dangling=true dangling=false'
+    ['volume prune|--filter']='words:name= label='
 )
 
 # What a command's positional arguments are.  Plural: every argument; singular:
@@ -99,7 +105,7 @@ declare -A ARGS=(
     [kill]=containers [pause]=containers [unpause]=containers [wait]=containers
     [inspect]=images [logs]=container [exec]=container [attach]=container
     [port]=container [top]=container [commit]=container [export]=container
-    [cp]=files [build]=dirs [load]=files [import]=files
+    [cp]=files [build]=dirs [load]=files [import]=files [diff]=container
     ['container start']=containers ['container stop']=containers
     ['container restart']=containers ['container rm']=containers
     ['container kill']=containers ['container inspect']=containers

@@ -6,9 +6,10 @@
 # The subcommands of a command path ('' is skiff itself).
 __skiff_subcommands() {
     case $1 in
-    '') REPLY='run create ps start stop kill restart rm wait rename logs attach exec top pause unpause container pull images image inspect tag rmi history login logout info version' ;;
+    '') REPLY='run create ps start stop kill restart rm wait rename logs attach exec top pause unpause container pull images image inspect tag rmi history cp diff volume login logout info version' ;;
     'container') REPLY='ls create start stop kill restart rm wait rename logs attach exec inspect top pause unpause prune' ;;
     'image') REPLY='ls rm inspect prune pull tag history' ;;
+    'volume') REPLY='create ls inspect rm prune' ;;
     *) REPLY='' ;;
     esac
 }
@@ -17,8 +18,8 @@ __skiff_subcommands() {
 __skiff_flags() {
     case $1 in
     '') REPLY='-h --help -v --version --log-level --root --runroot --config' ;;
-    'run') REPLY='-d --detach --detach-keys --help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
-    'create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
+    'run') REPLY='-d --detach --detach-keys --help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
+    'create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
     'ps') REPLY='-h --help -a --all -q --quiet -l --latest -n --last --no-trunc -s --size -f --filter --format' ;;
     'start') REPLY='-h --help -a --attach -i --interactive --detach-keys' ;;
     'stop') REPLY='-h --help -a --all -t --time' ;;
@@ -35,7 +36,7 @@ __skiff_flags() {
     'unpause') REPLY='-h --help' ;;
     'container') REPLY='-h --help' ;;
     'container ls') REPLY='-h --help -a --all -q --quiet -l --latest -n --last --no-trunc -s --size -f --filter --format' ;;
-    'container create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
+    'container create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
     'container start') REPLY='-h --help -a --attach -i --interactive --detach-keys' ;;
     'container stop') REPLY='-h --help -a --all -t --time' ;;
     'container kill') REPLY='-h --help -a --all -s --signal' ;;
@@ -65,6 +66,14 @@ __skiff_flags() {
     'tag') REPLY='-h --help' ;;
     'rmi') REPLY='-h --help -f --force -a --all' ;;
     'history') REPLY='-h --help --no-trunc -q --quiet --format' ;;
+    'cp') REPLY='-h --help -a --archive' ;;
+    'diff') REPLY='-h --help --format' ;;
+    'volume') REPLY='-h --help' ;;
+    'volume create') REPLY='-h --help -l --label -o --opt' ;;
+    'volume ls') REPLY='-h --help -q --quiet --format -f --filter' ;;
+    'volume inspect') REPLY='-h --help -f --format' ;;
+    'volume rm') REPLY='-h --help -f --force' ;;
+    'volume prune') REPLY='-h --help -f --force --filter' ;;
     'login') REPLY='-h --help -u --username -p --password --password-stdin --authfile --tls-verify --get-login' ;;
     'logout') REPLY='-h --help --authfile -a --all' ;;
     'info') REPLY='-h --help -f --format' ;;
@@ -90,6 +99,8 @@ __skiff_flag_kind() {
     'run|-h'|'run|--hostname') REPLY='none' ;;
     'run|--name') REPLY='none' ;;
     'run|-v'|'run|--volume') REPLY='file' ;;
+    'run|--mount') REPLY='none' ;;
+    'run|--volumes-from') REPLY='containers' ;;
     'run|--tmpfs') REPLY='none' ;;
     'run|--cap-add') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
     'run|--cap-drop') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
@@ -112,6 +123,8 @@ __skiff_flag_kind() {
     'create|-h'|'create|--hostname') REPLY='none' ;;
     'create|--name') REPLY='none' ;;
     'create|-v'|'create|--volume') REPLY='file' ;;
+    'create|--mount') REPLY='none' ;;
+    'create|--volumes-from') REPLY='containers' ;;
     'create|--tmpfs') REPLY='none' ;;
     'create|--cap-add') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
     'create|--cap-drop') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
@@ -152,6 +165,8 @@ __skiff_flag_kind() {
     'container create|-h'|'container create|--hostname') REPLY='none' ;;
     'container create|--name') REPLY='none' ;;
     'container create|-v'|'container create|--volume') REPLY='file' ;;
+    'container create|--mount') REPLY='none' ;;
+    'container create|--volumes-from') REPLY='containers' ;;
     'container create|--tmpfs') REPLY='none' ;;
     'container create|--cap-add') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
     'container create|--cap-drop') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
@@ -198,6 +213,13 @@ __skiff_flag_kind() {
     'inspect|-f'|'inspect|--format') REPLY='words:json' ;;
     'inspect|-t'|'inspect|--type') REPLY='words:container image' ;;
     'history|--format') REPLY='words:table json' ;;
+    'diff|--format') REPLY='words:json' ;;
+    'volume create|-l'|'volume create|--label') REPLY='none' ;;
+    'volume create|-o'|'volume create|--opt') REPLY='none' ;;
+    'volume ls|--format') REPLY='words:table json' ;;
+    'volume ls|-f'|'volume ls|--filter') REPLY='words:name= label= dangling=true dangling=false' ;;
+    'volume inspect|-f'|'volume inspect|--format') REPLY='words:json' ;;
+    'volume prune|--filter') REPLY='words:name= label=' ;;
     'login|-u'|'login|--username') REPLY='none' ;;
     'login|-p'|'login|--password') REPLY='none' ;;
     'login|--authfile') REPLY='file' ;;
@@ -250,6 +272,8 @@ __skiff_args() {
     'tag') REPLY=image ;;
     'rmi') REPLY=images ;;
     'history') REPLY=image ;;
+    'cp') REPLY=files ;;
+    'diff') REPLY=container ;;
     *) REPLY=none ;;
     esac
 }

@@ -32,6 +32,10 @@ function __skiff_flag_kind --argument-names path flag
             echo 'none'
         case 'run|-v' 'run|--volume'
             echo 'file'
+        case 'run|--mount'
+            echo 'none'
+        case 'run|--volumes-from'
+            echo 'containers'
         case 'run|--tmpfs'
             echo 'none'
         case 'run|--cap-add'
@@ -76,6 +80,10 @@ function __skiff_flag_kind --argument-names path flag
             echo 'none'
         case 'create|-v' 'create|--volume'
             echo 'file'
+        case 'create|--mount'
+            echo 'none'
+        case 'create|--volumes-from'
+            echo 'containers'
         case 'create|--tmpfs'
             echo 'none'
         case 'create|--cap-add'
@@ -156,6 +164,10 @@ function __skiff_flag_kind --argument-names path flag
             echo 'none'
         case 'container create|-v' 'container create|--volume'
             echo 'file'
+        case 'container create|--mount'
+            echo 'none'
+        case 'container create|--volumes-from'
+            echo 'containers'
         case 'container create|--tmpfs'
             echo 'none'
         case 'container create|--cap-add'
@@ -248,6 +260,20 @@ function __skiff_flag_kind --argument-names path flag
             echo 'words:container image'
         case 'history|--format'
             echo 'words:table json'
+        case 'diff|--format'
+            echo 'words:json'
+        case 'volume create|-l' 'volume create|--label'
+            echo 'none'
+        case 'volume create|-o' 'volume create|--opt'
+            echo 'none'
+        case 'volume ls|--format'
+            echo 'words:table json'
+        case 'volume ls|-f' 'volume ls|--filter'
+            echo 'words:name= label= dangling=true dangling=false'
+        case 'volume inspect|-f' 'volume inspect|--format'
+            echo 'words:json'
+        case 'volume prune|--filter'
+            echo 'words:name= label='
         case 'login|-u' 'login|--username'
             echo 'none'
         case 'login|-p' 'login|--password'
@@ -268,11 +294,13 @@ end
 function __skiff_subcommands --argument-names path
     switch "$path"
         case ''
-            printf '%s\n' run create ps start stop kill restart rm wait rename logs attach exec top pause unpause container pull images image inspect tag rmi history login logout info version
+            printf '%s\n' run create ps start stop kill restart rm wait rename logs attach exec top pause unpause container pull images image inspect tag rmi history cp diff volume login logout info version
         case 'container'
             printf '%s\n' ls create start stop kill restart rm wait rename logs attach exec inspect top pause unpause prune
         case 'image'
             printf '%s\n' ls rm inspect prune pull tag history
+        case 'volume'
+            printf '%s\n' create ls inspect rm prune
     end
 end
 
@@ -365,6 +393,9 @@ complete -c skiff -n "__skiff_in '' first" -a 'inspect' -d 'Display the details 
 complete -c skiff -n "__skiff_in '' first" -a 'tag' -d 'Add names to a local image'
 complete -c skiff -n "__skiff_in '' first" -a 'rmi' -d 'Remove local images'
 complete -c skiff -n "__skiff_in '' first" -a 'history' -d 'Show the history of an image'
+complete -c skiff -n "__skiff_in '' first" -a 'cp' -d 'Copy files between a container and the host'
+complete -c skiff -n "__skiff_in '' first" -a 'diff' -d 'Show the changes in a container\'s file system'
+complete -c skiff -n "__skiff_in '' first" -a 'volume' -d 'Manage volumes'
 complete -c skiff -n "__skiff_in '' first" -a 'login' -d 'Log in to a registry'
 complete -c skiff -n "__skiff_in '' first" -a 'logout' -d 'Log out of a registry'
 complete -c skiff -n "__skiff_in '' first" -a 'info' -d 'Show what this host can do and which paths skiff will take'
@@ -394,7 +425,9 @@ complete -c skiff -n "__skiff_in 'run'" -l 'read-only' -d 'Mount the container\'
 complete -c skiff -n "__skiff_in 'run'" -l 'read-only-tmpfs' -d 'With --read-only, mount tmpfs on /tmp, /var/tmp and /run (default true)'
 complete -c skiff -n "__skiff_in 'run'" -l 'init' -d 'Run a minimal init as PID 1 that forwards signals and reaps zombies'
 complete -c skiff -n "__skiff_in 'run'" -l 'privileged' -d 'All capabilities, no masked paths, no seccomp filter'
-complete -c skiff -n "__skiff_in 'run'" -s 'v' -l 'volume' -r -F -d 'Bind mount a host path: SRC:DST[:ro|rw]'
+complete -c skiff -n "__skiff_in 'run'" -s 'v' -l 'volume' -r -F -d 'Mount a host path or a named volume (SRC:DST[:OPTS]), or an anonymous volume (DST)'
+complete -c skiff -n "__skiff_in 'run'" -l 'mount' -x -d 'Attach a mount: type=bind|volume|tmpfs,source=SRC,target=DST[,...]'
+complete -c skiff -n "__skiff_in 'run'" -l 'volumes-from' -x -a '(__skiff_dynamic containers)' -d 'Mount the volumes and binds of a container: CONTAINER[:ro|rw]'
 complete -c skiff -n "__skiff_in 'run'" -l 'tmpfs' -x -d 'Mount a tmpfs: DST[:OPTIONS]'
 complete -c skiff -n "__skiff_in 'run'" -l 'cap-add' -x -a 'ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' -d 'Add a capability (or ALL)'
 complete -c skiff -n "__skiff_in 'run'" -l 'cap-drop' -x -a 'ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' -d 'Drop a capability (or ALL)'
@@ -429,7 +462,9 @@ complete -c skiff -n "__skiff_in 'create'" -l 'read-only' -d 'Mount the containe
 complete -c skiff -n "__skiff_in 'create'" -l 'read-only-tmpfs' -d 'With --read-only, mount tmpfs on /tmp, /var/tmp and /run (default true)'
 complete -c skiff -n "__skiff_in 'create'" -l 'init' -d 'Run a minimal init as PID 1 that forwards signals and reaps zombies'
 complete -c skiff -n "__skiff_in 'create'" -l 'privileged' -d 'All capabilities, no masked paths, no seccomp filter'
-complete -c skiff -n "__skiff_in 'create'" -s 'v' -l 'volume' -r -F -d 'Bind mount a host path: SRC:DST[:ro|rw]'
+complete -c skiff -n "__skiff_in 'create'" -s 'v' -l 'volume' -r -F -d 'Mount a host path or a named volume (SRC:DST[:OPTS]), or an anonymous volume (DST)'
+complete -c skiff -n "__skiff_in 'create'" -l 'mount' -x -d 'Attach a mount: type=bind|volume|tmpfs,source=SRC,target=DST[,...]'
+complete -c skiff -n "__skiff_in 'create'" -l 'volumes-from' -x -a '(__skiff_dynamic containers)' -d 'Mount the volumes and binds of a container: CONTAINER[:ro|rw]'
 complete -c skiff -n "__skiff_in 'create'" -l 'tmpfs' -x -d 'Mount a tmpfs: DST[:OPTIONS]'
 complete -c skiff -n "__skiff_in 'create'" -l 'cap-add' -x -a 'ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' -d 'Add a capability (or ALL)'
 complete -c skiff -n "__skiff_in 'create'" -l 'cap-drop' -x -a 'ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' -d 'Drop a capability (or ALL)'
@@ -585,7 +620,9 @@ complete -c skiff -n "__skiff_in 'container create'" -l 'read-only' -d 'Mount th
 complete -c skiff -n "__skiff_in 'container create'" -l 'read-only-tmpfs' -d 'With --read-only, mount tmpfs on /tmp, /var/tmp and /run (default true)'
 complete -c skiff -n "__skiff_in 'container create'" -l 'init' -d 'Run a minimal init as PID 1 that forwards signals and reaps zombies'
 complete -c skiff -n "__skiff_in 'container create'" -l 'privileged' -d 'All capabilities, no masked paths, no seccomp filter'
-complete -c skiff -n "__skiff_in 'container create'" -s 'v' -l 'volume' -r -F -d 'Bind mount a host path: SRC:DST[:ro|rw]'
+complete -c skiff -n "__skiff_in 'container create'" -s 'v' -l 'volume' -r -F -d 'Mount a host path or a named volume (SRC:DST[:OPTS]), or an anonymous volume (DST)'
+complete -c skiff -n "__skiff_in 'container create'" -l 'mount' -x -d 'Attach a mount: type=bind|volume|tmpfs,source=SRC,target=DST[,...]'
+complete -c skiff -n "__skiff_in 'container create'" -l 'volumes-from' -x -a '(__skiff_dynamic containers)' -d 'Mount the volumes and binds of a container: CONTAINER[:ro|rw]'
 complete -c skiff -n "__skiff_in 'container create'" -l 'tmpfs' -x -d 'Mount a tmpfs: DST[:OPTIONS]'
 complete -c skiff -n "__skiff_in 'container create'" -l 'cap-add' -x -a 'ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' -d 'Add a capability (or ALL)'
 complete -c skiff -n "__skiff_in 'container create'" -l 'cap-drop' -x -a 'ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' -d 'Drop a capability (or ALL)'
@@ -789,6 +826,48 @@ complete -c skiff -n "__skiff_in 'history'" -l 'no-trunc' -d 'Do not truncate ID
 complete -c skiff -n "__skiff_in 'history'" -s 'q' -l 'quiet' -d 'Print only the IDs'
 complete -c skiff -n "__skiff_in 'history'" -l 'format' -x -a 'table json' -d 'Output format: table, json, or a Go template'
 complete -c skiff -n "__skiff_in 'history' first" -a '(__skiff_dynamic images)'
+
+# skiff cp
+complete -c skiff -n "__skiff_in 'cp'" -s 'h' -l 'help' -d 'Print this help message and exit'
+complete -c skiff -n "__skiff_in 'cp'" -s 'a' -l 'archive' -d 'Keep owners (mapped through the container\'s ID mapping)'
+complete -c skiff -n "__skiff_in 'cp'" -F
+
+# skiff diff
+complete -c skiff -n "__skiff_in 'diff'" -s 'h' -l 'help' -d 'Print this help message and exit'
+complete -c skiff -n "__skiff_in 'diff'" -l 'format' -x -a 'json' -d 'Output format: json, or the default A/C/D lines'
+complete -c skiff -n "__skiff_in 'diff' first" -a '(__skiff_dynamic containers)'
+
+# skiff volume
+complete -c skiff -n "__skiff_in 'volume' first" -a 'create' -d 'Create a named volume'
+complete -c skiff -n "__skiff_in 'volume' first" -a 'ls' -d 'List volumes'
+complete -c skiff -n "__skiff_in 'volume' first" -a 'inspect' -d 'Display the details of volumes'
+complete -c skiff -n "__skiff_in 'volume' first" -a 'rm' -d 'Remove volumes'
+complete -c skiff -n "__skiff_in 'volume' first" -a 'prune' -d 'Remove every volume no container uses'
+complete -c skiff -n "__skiff_in 'volume'" -s 'h' -l 'help' -d 'Print this help message and exit'
+
+# skiff volume create
+complete -c skiff -n "__skiff_in 'volume create'" -s 'h' -l 'help' -d 'Print this help message and exit'
+complete -c skiff -n "__skiff_in 'volume create'" -s 'l' -l 'label' -x -d 'Set a label on the volume: KEY=VALUE'
+complete -c skiff -n "__skiff_in 'volume create'" -s 'o' -l 'opt' -x -d 'Driver option (none are supported: skiff volumes are plain directories)'
+
+# skiff volume ls
+complete -c skiff -n "__skiff_in 'volume ls'" -s 'h' -l 'help' -d 'Print this help message and exit'
+complete -c skiff -n "__skiff_in 'volume ls'" -s 'q' -l 'quiet' -d 'Print only the volume names'
+complete -c skiff -n "__skiff_in 'volume ls'" -l 'format' -x -a 'table json' -d 'Output format: table, json, or a Go template'
+complete -c skiff -n "__skiff_in 'volume ls'" -s 'f' -l 'filter' -x -a 'name= label= dangling=true dangling=false' -d 'Filter: name=TEXT, label=KEY[=VALUE], dangling=true|false'
+
+# skiff volume inspect
+complete -c skiff -n "__skiff_in 'volume inspect'" -s 'h' -l 'help' -d 'Print this help message and exit'
+complete -c skiff -n "__skiff_in 'volume inspect'" -s 'f' -l 'format' -x -a 'json' -d 'Output format: json (the default) or a Go template'
+
+# skiff volume rm
+complete -c skiff -n "__skiff_in 'volume rm'" -s 'h' -l 'help' -d 'Print this help message and exit'
+complete -c skiff -n "__skiff_in 'volume rm'" -s 'f' -l 'force' -d 'Remove a volume even while a container uses it'
+
+# skiff volume prune
+complete -c skiff -n "__skiff_in 'volume prune'" -s 'h' -l 'help' -d 'Print this help message and exit'
+complete -c skiff -n "__skiff_in 'volume prune'" -s 'f' -l 'force' -d 'Do not ask for confirmation'
+complete -c skiff -n "__skiff_in 'volume prune'" -l 'filter' -x -a 'name= label=' -d 'Only prune volumes that match: name=TEXT, label=KEY[=VALUE]'
 
 # skiff login
 complete -c skiff -n "__skiff_in 'login'" -s 'h' -l 'help' -d 'Print this help message and exit'

@@ -154,10 +154,10 @@ void add_rm_command(CLI::App& parent, Context& ctx, const std::string& name) {
     cmd->add_flag("-a,--all", f->all, "Remove every container");
     cmd->add_flag("-v,--volumes", *volumes, "Remove the container's anonymous volumes too");
     cmd->add_option("CONTAINER", f->names, "Containers to remove");
-    cmd->callback([&ctx, f, force] {
-        ctx.action = [&ctx, f, force] {
+    cmd->callback([&ctx, f, force, volumes] {
+        ctx.action = [&ctx, f, force, volumes] {
             return for_each_container(names_or_all(ctx, f->names, f->all, false, "rm"), [&](const std::string& n) {
-                engine::remove_container(ctx.paths(), n, *force);
+                engine::remove_container(ctx.paths(), n, *force, *volumes);
             });
         };
     });

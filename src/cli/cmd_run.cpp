@@ -37,8 +37,13 @@ std::function<void()> add_container_options(CLI::App* cmd, Context& ctx, const s
                   "With --read-only, mount tmpfs on /tmp, /var/tmp and /run (default true)");
     cmd->add_flag("--init", o->init, "Run a minimal init as PID 1 that forwards signals and reaps zombies");
     cmd->add_flag("--privileged", o->privileged, "All capabilities, no masked paths, no seccomp filter");
-    cmd->add_option("-v,--volume", o->volumes, "Bind mount a host path: SRC:DST[:ro|rw]")
+    cmd->add_option("-v,--volume", o->volumes,
+                    "Mount a host path or a named volume (SRC:DST[:OPTS]), or an anonymous volume (DST)")
         ->type_name("SRC:DST[:OPTS]")->allow_extra_args(false);
+    cmd->add_option("--mount", o->mounts, "Attach a mount: type=bind|volume|tmpfs,source=SRC,target=DST[,...]")
+        ->type_name("MOUNT")->allow_extra_args(false);
+    cmd->add_option("--volumes-from", o->volumes_from, "Mount the volumes and binds of a container: CONTAINER[:ro|rw]")
+        ->type_name("CONTAINER[:ro|rw]")->allow_extra_args(false);
     cmd->add_option("--tmpfs", o->tmpfs, "Mount a tmpfs: DST[:OPTIONS]")->type_name("DST[:OPTS]")->allow_extra_args(false);
     cmd->add_option("--cap-add", o->cap_add, "Add a capability (or ALL)")->type_name("CAP")->allow_extra_args(false);
     cmd->add_option("--cap-drop", o->cap_drop, "Drop a capability (or ALL)")->type_name("CAP")->allow_extra_args(false);

@@ -44,6 +44,9 @@ void add_image_prune_command(CLI::App& parent, Context& ctx);
 void add_image_command(CLI::App& app, Context& ctx);
 void add_login_command(CLI::App& parent, Context& ctx);
 void add_logout_command(CLI::App& parent, Context& ctx);
+void add_volume_command(CLI::App& app, Context& ctx);
+void add_cp_command(CLI::App& app, Context& ctx);
+void add_diff_command(CLI::App& app, Context& ctx);
 
 // Registers every command, in the order `skiff --help` lists them.
 inline void add_all_commands(CLI::App& app, Context& ctx) {
@@ -70,6 +73,9 @@ inline void add_all_commands(CLI::App& app, Context& ctx) {
     add_tag_command(app, ctx);
     add_rmi_command(app, ctx);
     add_history_command(app, ctx);
+    add_cp_command(app, ctx);
+    add_diff_command(app, ctx);
+    add_volume_command(app, ctx);
     add_login_command(app, ctx);
     add_logout_command(app, ctx);
     add_info_command(app, ctx);

@@ -36,13 +36,16 @@ nlohmann::ordered_json inspect_container(const Paths& paths, const ContainerReco
     ordered_json mounts = ordered_json::array();
     for (const auto& v : rec.mounts) {
         try {
-            auto b = parse_volume(v);
-            mounts.push_back({{"Type", "bind"},
-                              {"Source", b.source},
-                              {"Destination", b.target},
-                              {"Mode", ""},
-                              {"RW", !b.readonly},
-                              {"Propagation", "rprivate"}});
+            MountRequest m = parse_volume(v);
+            bool volume = m.kind == MountRequest::Kind::volume;
+            ordered_json j = {{"Type", volume ? "volume" : "bind"}};
+            if (volume) j["Name"] = m.source;
+            j["Source"] = m.source;
+            j["Destination"] = m.target;
+            j["Mode"] = "";
+            j["RW"] = !m.readonly;
+            j["Propagation"] = "rprivate";
+            mounts.push_back(std::move(j));
         } catch (const std::exception&) {
         }
     }

@@ -10,6 +10,7 @@
 
 #include "engine/mount_options.hpp"
 #include "engine/rootfs.hpp"
+#include "engine/volume_mounts.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/userns.hpp"
 #include "storage/store.hpp"
@@ -105,10 +106,10 @@ runtime::SecuritySpec security_of(const ContainerRecord& rec, bool rootless) {
 
 runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& config, const ContainerRecord& rec) {
     bool rootless = paths.rootless;
-    std::vector<runtime::BindMount> binds;
-    for (const auto& v : rec.mounts) binds.push_back(parse_volume(v));
     std::vector<runtime::TmpfsMount> tmpfs;
-    for (const auto& t : rec.host.tmpfs) tmpfs.push_back(parse_tmpfs(t));
+    std::vector<std::string> tmpfs_targets;
+    for (const auto& t : rec.host.tmpfs) tmpfs_targets.push_back(tmpfs.emplace_back(parse_tmpfs(t)).target);
+    std::vector<MountRequest> mounts = parse_mount_requests(rec.mounts, {}, tmpfs_targets);
     std::string cdir = ContainerStore(paths.root).dir(rec.id);
 
     runtime::ContainerSpec spec;
@@ -131,16 +132,9 @@ runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& co
         spec.binds.push_back({cdir + "/hosts", "/etc/hosts", false, true, 0});
         spec.binds.push_back({cdir + "/resolv.conf", "/etc/resolv.conf", false, true, 0});
     }
-    for (auto& b : binds) {
-        struct stat st {};
-        if (::stat(b.source.c_str(), &st) < 0) {
-            if (errno != ENOENT) throw_errno("bind mount source " + b.source);
-            make_dirs(b.source, 0755); // docker's -v rule: a missing host dir is created
-            ::stat(b.source.c_str(), &st);
-        }
-        b.file = !S_ISDIR(st.st_mode);
-        spec.binds.push_back(b);
-    }
+    std::vector<runtime::BindMount> binds;
+    apply_mounts(paths, mounts, spec.rootfs, {rec.host.uid, rec.host.gid}, binds, tmpfs);
+    spec.binds.insert(spec.binds.end(), binds.begin(), binds.end());
     if (rec.read_only && rec.host.read_only_tmpfs) {
         // As podman: a read-only root still gets writable scratch space.
         for (const char* d : {"/tmp", "/var/tmp", "/run"}) {

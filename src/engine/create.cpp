@@ -1,6 +1,7 @@
 #include "engine/create.hpp"
 
 #include <csignal>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,6 +14,8 @@
 #include "engine/process_config.hpp"
 #include "engine/rootfs.hpp"
 #include "engine/storage_choice.hpp"
+#include "engine/volume_mounts.hpp"
+#include "engine/volumes.hpp"
 #include "image/image_config.hpp"
 #include "runtime/capabilities.hpp"
 #include "storage/store.hpp"
@@ -42,8 +45,6 @@ void check_options(const Paths& paths, const Config& config, const RunOptions& o
     std::string net = o.network.empty() ? choose_network(config.network, paths.rootless).mode : o.network;
     network_mode_of(net);
     parse_security_opts(o.security_opt);
-    for (const auto& v : o.volumes) parse_volume(v);
-    for (const auto& t : o.tmpfs) parse_tmpfs(t);
     runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, runtime::last_capability());
     if (!o.userns.empty() && o.userns != "keep-id" && o.userns != "host")
         throw Error(fmt::format("invalid --userns '{}': use keep-id or host", o.userns));
@@ -76,6 +77,17 @@ std::vector<std::string> extra_env_of(const RunOptions& o) {
 ContainerRecord create_container(const Paths& paths, const Config& config, const RunOptions& o) {
     paths.ensure();
     check_options(paths, config, o);
+    std::vector<std::string> tmpfs_targets;
+    for (const auto& t : o.tmpfs) tmpfs_targets.push_back(parse_tmpfs(t).target);
+    std::vector<MountRequest> mounts = parse_mount_requests(o.volumes, o.mounts, tmpfs_targets);
+    add_volumes_from(paths, o.volumes_from, mounts, tmpfs_targets);
+    // --mount type=bind wants its source to exist (the record keeps -v's
+    // form, which creates it): checked now, before anything is created.
+    for (const auto& m : mounts) {
+        struct stat st {};
+        if (m.kind == MountRequest::Kind::bind && m.must_exist && ::stat(m.source.c_str(), &st) < 0)
+            throw Error(fmt::format("bind source path does not exist: {}", m.source), errno);
+    }
     std::vector<std::string> extra_env = extra_env_of(o);
     std::map<std::string, std::string> label_map;
     for (const auto& l : o.labels) {
@@ -120,8 +132,10 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
         rec.auto_remove = o.remove;
         rec.read_only = o.read_only;
         rec.labels = label_map;
-        rec.mounts = o.volumes;
         rec.host.tmpfs = o.tmpfs;
+        // --mount type=tmpfs is kept with the --tmpfs mounts.
+        for (const auto& m : mounts)
+            if (m.kind == MountRequest::Kind::tmpfs) rec.host.tmpfs.push_back(m.tmpfs);
         rec.host.cap_add = o.cap_add;
         rec.host.cap_drop = o.cap_drop;
         rec.host.security_opt = o.security_opt;
@@ -139,6 +153,7 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
         // derived from it, is written once.
         rec.id = random_hex_id();
         rec.driver = storage_choice_for_run(paths, config).driver;
+        rec.mounts = create_volumes(paths, mounts, icfg.config.volumes, tmpfs_targets);
         rec.hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
         rec.env = merge_env(icfg.config.env, extra_env, rec.hostname, o.tty);
         rec = containers.create(rec);
@@ -149,6 +164,7 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
     } catch (...) {
         try {
             remove_container_files(paths, containers, rec.id);
+            remove_anonymous_volumes(paths, rec.mounts);
         } catch (const Error& e) {
             log::warn("removing container {}: {}", rec.id.substr(0, 12), e.what());
         }

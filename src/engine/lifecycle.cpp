@@ -12,6 +12,7 @@
 
 #include "engine/container_state.hpp"
 #include "engine/rootfs.hpp"
+#include "engine/volumes.hpp"
 #include "monitor/protocol.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -102,7 +103,7 @@ void kill_container(const Paths& paths, const std::string& key, int sig) {
     }
 }
 
-void remove_container(const Paths& paths, const std::string& key, bool force) {
+void remove_container(const Paths& paths, const std::string& key, bool force, bool volumes) {
     ContainerStore store(paths.root);
     ContainerRecord rec = lookup_fresh(store, key);
     if (is_running(rec)) {
@@ -123,6 +124,8 @@ void remove_container(const Paths& paths, const std::string& key, bool force) {
     }
     FileLock lock(store.lock_path());
     if (store.find(rec.id)) remove_container_files(paths, store, rec.id);
+    lock.unlock();
+    if (volumes) remove_anonymous_volumes(paths, rec.mounts);
 }
 
 int wait_container(const Paths& paths, const std::string& key) {

@@ -20,8 +20,9 @@ void stop_container(const Paths& paths, const std::string& name_or_id, std::opti
 // Sends sig to the container's first process. Not running: Error.
 void kill_container(const Paths& paths, const std::string& name_or_id, int sig);
 
-// A running container needs force (killed first).
-void remove_container(const Paths& paths, const std::string& name_or_id, bool force);
+// A running container needs force (killed first). volumes: its anonymous
+// volumes go too (rm -v).
+void remove_container(const Paths& paths, const std::string& name_or_id, bool force, bool volumes);
 
 // Blocks until the container is not running; its exit code.
 int wait_container(const Paths& paths, const std::string& name_or_id);

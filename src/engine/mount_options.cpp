@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/volume_store.hpp"
 #include "util/error.hpp"
 
 namespace skiff::engine {
@@ -29,29 +30,120 @@ void check_target(const std::string& t, const std::string& spec) {
 
 } // namespace
 
-runtime::BindMount parse_volume(const std::string& spec) {
+namespace {
+
+bool propagation_option(const std::string& o, const std::string& spec) {
+    if (o == "private" || o == "rprivate") return true; // every container mount is private
+    if (o == "shared" || o == "rshared" || o == "slave" || o == "rslave")
+        throw Error(fmt::format("invalid mount '{}': propagation '{}' is not supported: container mounts are private",
+                                spec, o));
+    return false;
+}
+
+} // namespace
+
+MountRequest parse_volume(const std::string& spec) {
     auto parts = split(spec, ':');
-    if (parts.size() < 2 || parts.size() > 3)
-        throw Error(fmt::format("invalid volume '{}': expected SRC:DST[:OPTIONS]", spec));
-    runtime::BindMount b;
-    b.source = parts[0];
-    b.target = parts[1];
-    if (b.source.empty() || b.source[0] != '/')
-        throw Error(fmt::format("invalid volume '{}': named volumes are not supported yet; give an absolute host path",
-                                spec));
-    check_target(b.target, spec);
+    if (parts.empty() || parts.size() > 3)
+        throw Error(fmt::format("invalid volume '{}': expected SRC:DST[:OPTIONS] or DST", spec));
+    MountRequest m;
+    if (parts.size() == 1) {
+        m.kind = MountRequest::Kind::volume; // anonymous
+        m.target = parts[0];
+    } else {
+        m.source = parts[0];
+        m.target = parts[1];
+        if (m.source.empty()) throw Error(fmt::format("invalid volume '{}': empty source", spec));
+        if (m.source[0] == '/') {
+            m.kind = MountRequest::Kind::bind;
+        } else if (m.source[0] == '.' || m.source[0] == '~') {
+            throw Error(fmt::format("invalid volume '{}': a host path must be absolute", spec));
+        } else {
+            m.kind = MountRequest::Kind::volume;
+            if (!valid_volume_name(m.source))
+                throw Error(fmt::format("invalid volume '{}': '{}' is neither an absolute path nor a valid volume "
+                                        "name",
+                                        spec, m.source));
+        }
+    }
+    check_target(m.target, spec);
     if (parts.size() == 3) {
         for (const auto& o : split(parts[2], ',')) {
-            if (o == "ro") b.readonly = true;
-            else if (o == "rw") b.readonly = false;
+            if (o == "ro") m.readonly = true;
+            else if (o == "rw") m.readonly = false;
             else if (o == "z" || o == "Z") continue;
-            else if (o == "nosuid") b.flags |= MS_NOSUID;
-            else if (o == "nodev") b.flags |= MS_NODEV;
-            else if (o == "noexec") b.flags |= MS_NOEXEC;
+            else if (o == "U") m.chown = true;
+            else if (o == "nocopy") m.nocopy = true;
+            else if (o == "nosuid") m.flags |= MS_NOSUID;
+            else if (o == "nodev") m.flags |= MS_NODEV;
+            else if (o == "noexec") m.flags |= MS_NOEXEC;
+            else if (propagation_option(o, spec)) continue;
             else throw Error(fmt::format("invalid volume '{}': unknown option '{}'", spec, o));
         }
     }
-    return b;
+    return m;
+}
+
+MountRequest parse_mount(const std::string& spec) {
+    MountRequest m;
+    std::string type;
+    std::vector<std::pair<std::string, std::string>> tmpfs_opts;
+    auto boolean = [&](const std::string& k, const std::string& v, bool has_value) {
+        if (!has_value || v == "true" || v == "1") return true;
+        if (v == "false" || v == "0") return false;
+        throw Error(fmt::format("invalid --mount '{}': {} takes true or false, not '{}'", spec, k, v));
+    };
+    for (const auto& kv : split(spec, ',')) {
+        if (kv.empty()) continue;
+        auto eq = kv.find('=');
+        std::string k = kv.substr(0, eq);
+        bool has_value = eq != std::string::npos;
+        std::string v = has_value ? kv.substr(eq + 1) : "";
+        if (k == "type") type = v;
+        else if (k == "source" || k == "src") m.source = v;
+        else if (k == "target" || k == "destination" || k == "dst") m.target = v;
+        else if (k == "readonly" || k == "ro") m.readonly = boolean(k, v, has_value);
+        else if (k == "volume-nocopy") m.nocopy = boolean(k, v, has_value);
+        else if (k == "bind-propagation") {
+            if (!propagation_option(v, spec))
+                throw Error(fmt::format("invalid --mount '{}': unknown bind-propagation '{}'", spec, v));
+        } else if (k == "tmpfs-size") {
+            if (v.empty() || v.find_first_not_of("0123456789kKmMgG") != std::string::npos)
+                throw Error(fmt::format("invalid --mount '{}': tmpfs-size '{}' is not a size", spec, v));
+            tmpfs_opts.push_back({"size", v});
+        } else if (k == "tmpfs-mode") {
+            if (v.empty() || v.find_first_not_of("01234567") != std::string::npos)
+                throw Error(fmt::format("invalid --mount '{}': tmpfs-mode '{}' is not an octal mode", spec, v));
+            tmpfs_opts.push_back({"mode", v});
+        } else {
+            throw Error(fmt::format("invalid --mount '{}': unknown key '{}'", spec, k));
+        }
+    }
+    if (m.target.empty()) throw Error(fmt::format("invalid --mount '{}': target= is required", spec));
+    check_target(m.target, spec);
+    if (type.empty()) type = "volume";
+    if (type != "tmpfs" && !tmpfs_opts.empty())
+        throw Error(fmt::format("invalid --mount '{}': tmpfs-size and tmpfs-mode need type=tmpfs", spec));
+    if (type == "bind") {
+        m.kind = MountRequest::Kind::bind;
+        m.must_exist = true;
+        if (m.source.empty() || m.source[0] != '/')
+            throw Error(fmt::format("invalid --mount '{}': a bind needs an absolute source=", spec));
+    } else if (type == "volume") {
+        m.kind = MountRequest::Kind::volume;
+        if (!m.source.empty() && !valid_volume_name(m.source))
+            throw Error(fmt::format("invalid --mount '{}': '{}' is not a valid volume name", spec, m.source));
+    } else if (type == "tmpfs") {
+        m.kind = MountRequest::Kind::tmpfs;
+        if (!m.source.empty()) throw Error(fmt::format("invalid --mount '{}': a tmpfs takes no source", spec));
+        std::string t = m.target + ":" + (m.readonly ? "ro" : "rw");
+        for (const auto& [k, v] : tmpfs_opts) t += "," + k + "=" + v;
+        m.tmpfs = t;
+        parse_tmpfs(m.tmpfs); // validated now
+    } else {
+        throw Error(fmt::format("invalid --mount '{}': type must be bind, volume or tmpfs", spec));
+    }
+    return m;
 }
 
 runtime::TmpfsMount parse_tmpfs(const std::string& spec) {

@@ -10,6 +10,7 @@
 #include "engine/create.hpp"
 #include "engine/rootfs.hpp"
 #include "engine/start.hpp"
+#include "engine/volumes.hpp"
 #include "runtime/launch.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -42,6 +43,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         if (o.remove && !removed) {
             try {
                 remove_container_files(paths, containers, rec.id);
+                remove_anonymous_volumes(paths, rec.mounts);
             } catch (const Error& e) {
                 log::warn("removing container {}: {}", rec.id.substr(0, 12), e.what());
             }
@@ -70,6 +72,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     if (o.remove) {
         remove_container_files(paths, containers, rec.id);
         removed = true;
+        remove_anonymous_volumes(paths, rec.mounts);
     } else {
         FileLock lock(containers.lock_path());
         // Renamed meanwhile, say: keep what others changed, set the state.

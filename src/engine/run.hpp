@@ -30,7 +30,9 @@ struct RunOptions {
     bool read_only_tmpfs = true; // with --read-only: tmpfs on /tmp, /var/tmp, /run (podman)
     bool init = false;
     bool privileged = false;
-    std::vector<std::string> volumes;      // -v SRC:DST[:ro]
+    std::vector<std::string> volumes;      // -v SRC:DST[:OPTS] or -v DST
+    std::vector<std::string> mounts;       // --mount type=...,target=...
+    std::vector<std::string> volumes_from; // --volumes-from CONTAINER[:ro|rw]
     std::vector<std::string> tmpfs;        // --tmpfs DST[:OPTS]
     std::vector<std::string> cap_add;
     std::vector<std::string> cap_drop;

@@ -16,6 +16,7 @@
 #include "engine/container_spec_build.hpp"
 #include "engine/container_state.hpp"
 #include "engine/rootfs.hpp"
+#include "engine/volumes.hpp"
 #include "monitor/protocol.hpp"
 #include "runtime/launch.hpp"
 #include "skiff_build_config.hpp"
@@ -150,7 +151,10 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
     if (code != 0 && rec.auto_remove) {
         // As podman: run --rm -d whose start failed leaves nothing behind.
         FileLock lock(store.lock_path());
-        if (store.find(rec.id)) remove_container_files(paths, store, rec.id);
+        if (store.find(rec.id)) {
+            remove_container_files(paths, store, rec.id);
+            remove_anonymous_volumes(paths, rec.mounts);
+        }
     }
     return code;
 }
@@ -208,7 +212,10 @@ int cleanup_after_monitor(const Paths& paths, const std::string& id) {
     if (!rec) return 0; // removed meanwhile (rm -f)
     refresh_state(store, *rec, true);
     ::unlink((store.dir(id) + "/" + monitor::kAttachSocket).c_str());
-    if (rec->auto_remove) remove_container_files(paths, store, id);
+    if (rec->auto_remove) {
+        remove_container_files(paths, store, id);
+        remove_anonymous_volumes(paths, rec->mounts);
+    }
     return 0;
 }
 

@@ -53,8 +53,10 @@ void run_step(const MountStep& s, const ChildPlan& p, int fd) noexcept {
         int r = s.target_is_file ? childfs::touch_p(s.target) : childfs::mkdir_p(s.target, 0755);
         if (r < 0) die(fd, "creating mount point", s.target, errno);
         // The host side was cloned (open_tree) before pivot_root: attach it.
+        // A symlinked target is followed, as mount(2) would: after
+        // pivot_root it can only lead to a place inside the container.
         if (::move_mount(p.host_fds[static_cast<size_t>(s.host_index)], "", AT_FDCWD, s.target,
-                         MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
             die(fd, "bind mount", p.host_sources[static_cast<size_t>(s.host_index)], errno);
         if (s.flags != 0 &&
             ::mount(nullptr, s.target, nullptr, MS_BIND | MS_REMOUNT | s.flags, nullptr) < 0)

@@ -192,4 +192,36 @@ void run_as_container_root(bool rootless, const std::function<void()>& fn) {
     run_in_user_namespace(maps, fn);
 }
 
+void run_in_helper(bool rootless, const std::function<void()>& fn) {
+    if (rootless) {
+        run_as_container_root(true, fn);
+        return;
+    }
+    Pipe errors = Pipe::make();
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) {
+        errors.read.reset();
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int code = 0;
+        try {
+            fn();
+        } catch (const Error& e) {
+            send_child_error(errors.write.get(), {e.exit_code(), e.what()});
+            code = e.exit_code();
+        } catch (const std::exception& e) {
+            send_child_error(errors.write.get(), {kExitSkiffError, e.what()});
+            code = kExitSkiffError;
+        }
+        std::fflush(stdout);
+        std::fflush(stderr);
+        ::_exit(code);
+    }
+    errors.write.reset();
+    auto child_error = read_child_error(errors.read.get());
+    int status = wait_for(pid);
+    if (child_error) throw Error(child_error->message, 0, child_error->exit_code);
+    if (status != 0) throw Error(fmt::format("the helper process failed ({})", exit_code_of(status)));
+}
+
 } // namespace skiff::runtime

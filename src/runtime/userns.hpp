@@ -41,4 +41,8 @@ void run_in_user_namespace(const UserNamespaceMaps& maps, const std::function<vo
 // Runs fn inside the user's ID mapping when rootless, or directly as root.
 void run_as_container_root(bool rootless, const std::function<void()>& fn);
 
+// The same, but always in a forked child (as root too), so that fn may
+// change the process's namespaces (unshare a mount namespace) freely.
+void run_in_helper(bool rootless, const std::function<void()>& fn);
+
 } // namespace skiff::runtime

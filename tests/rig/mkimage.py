@@ -258,6 +258,23 @@ def multilayer_layers():
     return [l1, l2, l3]
 
 
+def volumes_layer():
+    """Content to seed volumes with, a VOLUME, and symlinks that point mount
+    targets (and cp paths) outside the root: none may lead to the host."""
+    layer = Layer()
+    layer.dir("seeded", mode=0o750, uid=1000, gid=1000)
+    layer.file("seeded/hello", "seed\n", mode=0o640, uid=1000, gid=1000)
+    layer.file("seeded/sub/deep", "deep\n")
+    layer.symlink("seeded/link", "/etc/passwd")
+    layer.dir("anon")
+    layer.file("anon/marker", "from image\n")
+    layer.symlink("data-etc", "/etc")
+    layer.symlink("up", "../../../..")
+    layer.symlink("out", "/")
+    layer.symlink("a", "../../../../etc")
+    return layer
+
+
 def arch_layer(arch):
     layer = Layer()
     layer.file("etc/arch", arch + "\n")
@@ -279,6 +296,11 @@ def main():
     cfg = base_config("multilayer")
     cfg["Cmd"] = ["ls", "-la", "/data"]
     digests["multilayer"] = lay.tag(lay.image([bb] + multilayer_layers(), cfg))
+
+    lay = Layout(os.path.join(out, "volumes"))
+    cfg = base_config("volumes")
+    cfg["Volumes"] = {"/anon": {}}
+    digests["volumes"] = lay.tag(lay.image([bb, volumes_layer()], cfg))
 
     # Image index with two platforms. There is no arm64 busybox on an amd64 host,
     # so the arm64 image is only account files and a marker: enough to check that

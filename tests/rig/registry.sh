@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REG_USER=skiffuser
 REG_PASS=skiff-Pa55word
-REPOS=(busybox multilayer multiarch)
+REPOS=(busybox multilayer multiarch volumes)
 
 die() { echo "registry.sh: $*" >&2; exit 1; }
 log() { echo "registry.sh: $*"; }
