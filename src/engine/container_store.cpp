@@ -34,7 +34,7 @@ json to_json(const ContainerRecord& r) {
         {"WorkingDir", r.working_dir}, {"User", r.user}, {"Hostname", r.hostname},
         {"Network", r.network}, {"Tty", r.tty},         {"Interactive", r.interactive},
         {"AutoRemove", r.auto_remove}, {"ReadOnly", r.read_only}, {"Labels", r.labels},
-        {"Mounts", r.mounts},
+        {"Mounts", r.mounts},   {"Ports", r.ports},
         {"State",
          {{"Status", r.state.status},
           {"Pid", r.state.pid},
@@ -65,6 +65,7 @@ ContainerRecord from_json(const json& j) {
     r.read_only = j.value("ReadOnly", false);
     r.labels = j.value("Labels", std::map<std::string, std::string>{});
     r.mounts = j.value("Mounts", std::vector<std::string>{});
+    r.ports = j.value("Ports", std::vector<std::string>{});
     if (j.contains("State")) {
         const json& s = j["State"];
         r.state.status = s.value("Status", "created");

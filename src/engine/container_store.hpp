@@ -39,6 +39,7 @@ struct ContainerRecord {
     bool read_only = false;
     std::map<std::string, std::string> labels;
     std::vector<std::string> mounts; // "SRC:DST[:OPTS]" as given
+    std::vector<std::string> ports;  // published, as bound: "tcp:IP:HOSTPORT:CTRPORT" (net/port_spec.hpp)
     ContainerState state;
 };
 

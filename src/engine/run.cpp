@@ -12,9 +12,11 @@
 #include "engine/host_info.hpp"
 #include "engine/image_resolve.hpp"
 #include "engine/mount_options.hpp"
+#include "engine/network_plan.hpp"
 #include "engine/process_config.hpp"
 #include "engine/rootfs.hpp"
 #include "image/image_config.hpp"
+#include "net/helper.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/userns.hpp"
@@ -28,16 +30,6 @@
 namespace skiff::engine {
 
 namespace {
-
-runtime::NetworkMode network_mode(const std::string& requested, const Config& config, bool rootless) {
-    std::string m = requested;
-    if (m.empty()) m = choose_network(config.network, rootless).mode;
-    if (m == "none") return runtime::NetworkMode::none;
-    if (m == "host") return runtime::NetworkMode::host;
-    if (m == "slirp" || m == "slirp4netns" || m == "pasta" || m == "bridge" || m.rfind("container:", 0) == 0)
-        throw Error(fmt::format("network mode '{}' is not supported yet: use none or host", m));
-    throw Error(fmt::format("invalid network mode '{}': valid modes are none, host", m));
-}
 
 // keep-id: the user's own uid/gid appear as themselves in the container;
 // container 0 and the rest come from the subordinate range.
@@ -76,10 +68,6 @@ runtime::UserNamespaceMaps keep_id_maps(uint32_t uid, uint32_t gid) {
     return base;
 }
 
-std::string hosts_file(const std::string& hostname) {
-    return fmt::format("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{}\n", hostname);
-}
-
 std::string resolv_conf() {
     try {
         return read_file("/etc/resolv.conf", 1 << 20);
@@ -94,7 +82,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     paths.ensure();
     bool rootless = paths.rootless;
     // Everything the user gave that can be wrong is checked before any work.
-    runtime::NetworkMode net = network_mode(o.network, config, rootless);
+    NetworkPlan netplan = plan_network(o.net, config, rootless, {});
     SecurityOpts secopts = parse_security_opts(o.security_opt);
     std::vector<runtime::BindMount> binds;
     for (const auto& v : o.volumes) binds.push_back(parse_volume(v));
@@ -129,6 +117,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     storage::ImageRecord image = resolve_image(paths, config, o.image, o.pull_policy, o.pull);
     storage::Store store(paths.root);
     ImageConfig icfg = ImageConfig::parse(store.read_blob(Digest::parse(image.id), 4u << 20));
+    if (o.net.publish_all) netplan = plan_network(o.net, config, rootless, icfg.config.exposed_ports);
 
     ContainerStore containers(paths.root);
     ContainerRecord rec;
@@ -158,7 +147,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         rec.working_dir = !o.workdir.empty() ? o.workdir : (icfg.config.working_dir.empty() ? "/" : icfg.config.working_dir);
         if (rec.working_dir[0] != '/') throw Error(fmt::format("invalid working directory '{}': must be absolute", rec.working_dir));
         rec.user = user_spec;
-        rec.network = net == runtime::NetworkMode::none ? "none" : "host";
+        rec.network = netplan.name;
         rec.tty = o.tty;
         rec.interactive = o.interactive;
         rec.auto_remove = o.remove;
@@ -191,10 +180,10 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     }
     {
         log::StepTimer t("network");
-        spec.network = net;
+        spec.network = netplan.mode;
         replace_file(cdir + "/hostname", rec.hostname + "\n");
-        replace_file(cdir + "/hosts", hosts_file(rec.hostname));
-        replace_file(cdir + "/resolv.conf", resolv_conf());
+        replace_file(cdir + "/hosts", hosts_for(netplan, rec.hostname));
+        replace_file(cdir + "/resolv.conf", resolv_conf_for(netplan, resolv_conf()));
         spec.binds.push_back({cdir + "/hostname", "/etc/hostname", false, true, 0});
         spec.binds.push_back({cdir + "/hosts", "/etc/hosts", false, true, 0});
         spec.binds.push_back({cdir + "/resolv.conf", "/etc/resolv.conf", false, true, 0});
@@ -244,15 +233,26 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     spec.init = o.init;
 
     int code;
+    net::NetworkHelper helper;
     {
         log::StepTimer t("start+run");
-        code = runtime::run_container(spec, {[&](int pid) {
-                                          rec.state.status = "running";
-                                          rec.state.pid = pid;
-                                          rec.state.started_at = now_rfc3339();
-                                          if (!o.remove) containers.save(rec);
-                                      }});
+        runtime::LaunchCallbacks cb;
+        cb.started = [&](int pid) {
+            rec.state.status = "running";
+            rec.state.pid = pid;
+            rec.state.started_at = now_rfc3339();
+            // `skiff port` reads the bound ports from the record, --rm or not.
+            if (!o.remove || !rec.ports.empty()) containers.save(rec);
+        };
+        if (netplan.mode == runtime::NetworkMode::slirp)
+            cb.namespaces_ready = [&](int pid) {
+                log::StepTimer tn("network helper");
+                helper = start_network_helper(netplan, pid, rootless);
+                for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
+            };
+        code = runtime::run_container(spec, cb);
     }
+    helper.wait(); // it follows the container's exit
     log::StepTimer t("exit");
     rec.state.status = "exited";
     rec.state.pid = 0;

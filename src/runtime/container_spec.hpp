@@ -12,7 +12,8 @@
 
 namespace skiff::runtime {
 
-enum class NetworkMode { none, host };
+// slirp: a new network namespace like none; the engine adds the tap.
+enum class NetworkMode { none, host, slirp };
 
 struct RootfsSpec {
     // overlay: lower (top-most first) + upper + work, mounted at mountpoint.

@@ -148,7 +148,7 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     SignalBlock signals;
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
     if (spec.userns) flags |= CLONE_NEWUSER;
-    if (spec.network == NetworkMode::none) flags |= CLONE_NEWNET;
+    if (spec.network != NetworkMode::host) flags |= CLONE_NEWNET;
 
     pid_t pid = clone_child(flags);
     if (pid < 0 && errno == EINVAL) pid = clone_child(flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP));
@@ -176,6 +176,7 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
         log::StepTimer t("id maps");
         with_context("setting up the container's ID mapping", [&] { install_id_maps(pid, spec.maps); });
     }
+    if (cb.namespaces_ready) cb.namespaces_ready(pid);
     write_all(parent_sock.get(), "g", 1);
 
     UniqueFd pty;

@@ -11,6 +11,10 @@ namespace skiff::runtime {
 struct LaunchCallbacks {
     // Called once the command is running (after execve), with its host pid.
     std::function<void(int pid)> started;
+    // Called once the child's namespaces and ID maps exist and before it is
+    // released to set itself up (the network helper starts here). Throwing
+    // kills the child and fails the start.
+    std::function<void(int pid)> namespaces_ready;
 };
 
 // Creates the namespaces, runs the child's setup, and then forwards signals
