@@ -6,7 +6,7 @@
 # The subcommands of a command path ('' is skiff itself).
 __skiff_subcommands() {
     case $1 in
-    '') REPLY='run pull images image inspect tag rmi history login logout info version' ;;
+    '') REPLY='run port pull images image inspect tag rmi history login logout info version' ;;
     'image') REPLY='ls rm inspect prune pull tag history' ;;
     *) REPLY='' ;;
     esac
@@ -16,7 +16,8 @@ __skiff_subcommands() {
 __skiff_flags() {
     case $1 in
     '') REPLY='-h --help -v --version --log-level --root --runroot --config' ;;
-    'run') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet' ;;
+    'run') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net -p --publish -P --publish-all --dns --dns-search --dns-option --add-host --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet' ;;
+    'port') REPLY='-h --help' ;;
     'pull') REPLY='-h --help --platform --arch --os --variant -q --quiet --tls-verify --authfile' ;;
     'images') REPLY='-h --help -q --quiet --digests --no-trunc -a --all --format -f --filter' ;;
     'image') REPLY='-h --help' ;;
@@ -60,7 +61,12 @@ __skiff_flag_kind() {
     'run|--cap-drop') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
     'run|--security-opt') REPLY='words:seccomp=unconfined no-new-privileges' ;;
     'run|-l'|'run|--label') REPLY='none' ;;
-    'run|--network'|'run|--net') REPLY='words:none host' ;;
+    'run|--network'|'run|--net') REPLY='words:slirp none host' ;;
+    'run|-p'|'run|--publish') REPLY='none' ;;
+    'run|--dns') REPLY='none' ;;
+    'run|--dns-search') REPLY='none' ;;
+    'run|--dns-option') REPLY='none' ;;
+    'run|--add-host') REPLY='none' ;;
     'run|--userns') REPLY='words:keep-id host' ;;
     'run|--preserve-fds') REPLY='none' ;;
     'run|--pull') REPLY='words:missing always never newer' ;;
@@ -99,6 +105,7 @@ __skiff_flag_kind() {
 __skiff_args() {
     case $1 in
     'run') REPLY=image ;;
+    'port') REPLY=container ;;
     'image rm') REPLY=images ;;
     'image inspect') REPLY=images ;;
     'image tag') REPLY=image ;;

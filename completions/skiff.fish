@@ -41,7 +41,17 @@ function __skiff_flag_kind --argument-names path flag
         case 'run|-l' 'run|--label'
             echo 'none'
         case 'run|--network' 'run|--net'
-            echo 'words:none host'
+            echo 'words:slirp none host'
+        case 'run|-p' 'run|--publish'
+            echo 'none'
+        case 'run|--dns'
+            echo 'none'
+        case 'run|--dns-search'
+            echo 'none'
+        case 'run|--dns-option'
+            echo 'none'
+        case 'run|--add-host'
+            echo 'none'
         case 'run|--userns'
             echo 'words:keep-id host'
         case 'run|--preserve-fds'
@@ -108,7 +118,7 @@ end
 function __skiff_subcommands --argument-names path
     switch "$path"
         case ''
-            printf '%s\n' run pull images image inspect tag rmi history login logout info version
+            printf '%s\n' run port pull images image inspect tag rmi history login logout info version
         case 'image'
             printf '%s\n' ls rm inspect prune pull tag history
     end
@@ -180,6 +190,7 @@ complete -c skiff -f
 
 # skiff
 complete -c skiff -n "__skiff_in '' first" -a 'run' -d 'Run a command in a new container'
+complete -c skiff -n "__skiff_in '' first" -a 'port' -d 'List the published ports of a container'
 complete -c skiff -n "__skiff_in '' first" -a 'pull' -d 'Pull an image from a registry'
 complete -c skiff -n "__skiff_in '' first" -a 'images' -d 'List images in local storage'
 complete -c skiff -n "__skiff_in '' first" -a 'image' -d 'Manage images'
@@ -220,7 +231,13 @@ complete -c skiff -n "__skiff_in 'run'" -l 'cap-add' -x -a 'ALL AUDIT_CONTROL AU
 complete -c skiff -n "__skiff_in 'run'" -l 'cap-drop' -x -a 'ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' -d 'Drop a capability (or ALL)'
 complete -c skiff -n "__skiff_in 'run'" -l 'security-opt' -x -a 'seccomp=unconfined no-new-privileges' -d 'Security options: seccomp=unconfined|PROFILE.json, no-new-privileges'
 complete -c skiff -n "__skiff_in 'run'" -s 'l' -l 'label' -x -d 'Set a label on the container: KEY=VALUE'
-complete -c skiff -n "__skiff_in 'run'" -l 'network' -l 'net' -x -a 'none host' -d 'Network mode: none or host'
+complete -c skiff -n "__skiff_in 'run'" -l 'network' -l 'net' -x -a 'slirp none host' -d 'Network mode: slirp[:mtu=N], none or host'
+complete -c skiff -n "__skiff_in 'run'" -s 'p' -l 'publish' -x -d 'Publish a container port on the host: [[IP:][HOSTPORT]:]PORT[/PROTO]'
+complete -c skiff -n "__skiff_in 'run'" -s 'P' -l 'publish-all' -d 'Publish every port the image EXPOSEs on an ephemeral host port'
+complete -c skiff -n "__skiff_in 'run'" -l 'dns' -x -d 'Nameserver for the container\'s /etc/resolv.conf'
+complete -c skiff -n "__skiff_in 'run'" -l 'dns-search' -x -d 'Search domain for /etc/resolv.conf (\'.\' for none)'
+complete -c skiff -n "__skiff_in 'run'" -l 'dns-option' -x -d 'Option for /etc/resolv.conf (e.g. ndots:2)'
+complete -c skiff -n "__skiff_in 'run'" -l 'add-host' -x -d 'Add a line to /etc/hosts: NAME:IP'
 complete -c skiff -n "__skiff_in 'run'" -l 'userns' -x -a 'keep-id host' -d 'User namespace mode: keep-id, or host (root only)'
 complete -c skiff -n "__skiff_in 'run'" -l 'preserve-fds' -x -d 'Pass N additional fds (3 to 3+N-1) to the container'
 complete -c skiff -n "__skiff_in 'run'" -l 'pull' -x -a 'missing always never newer' -d 'Pull policy: missing, always, never, newer'
@@ -229,6 +246,10 @@ complete -c skiff -n "__skiff_in 'run'" -l 'tls-verify' -d 'Require HTTPS and ve
 complete -c skiff -n "__skiff_in 'run'" -l 'authfile' -r -F -d 'Path of the authentication file'
 complete -c skiff -n "__skiff_in 'run'" -s 'q' -l 'quiet' -d 'Do not print pull progress'
 complete -c skiff -n "__skiff_in 'run' first" -a '(__skiff_dynamic images)'
+
+# skiff port
+complete -c skiff -n "__skiff_in 'port'" -s 'h' -l 'help' -d 'Print this help message and exit'
+complete -c skiff -n "__skiff_in 'port' first" -a '(__skiff_dynamic containers)'
 
 # skiff pull
 complete -c skiff -n "__skiff_in 'pull'" -s 'h' -l 'help' -d 'Print this help message and exit'

@@ -14,6 +14,7 @@ void add_info_command(CLI::App& app, Context& ctx);
 // names a command as that command); cli::main calls it before parsing.
 int run_complete(const CLI::App& app, Context& ctx, std::vector<std::string> words);
 void add_run_command(CLI::App& app, Context& ctx);
+void add_port_command(CLI::App& app, Context& ctx);
 // Images (parent: the app, or the `image` group for its aliases).
 void add_pull_command(CLI::App& parent, Context& ctx);
 void add_images_command(CLI::App& parent, Context& ctx, const std::string& name = "images");
@@ -29,6 +30,7 @@ void add_logout_command(CLI::App& parent, Context& ctx);
 // Registers every command, in the order `skiff --help` lists them.
 inline void add_all_commands(CLI::App& app, Context& ctx) {
     add_run_command(app, ctx);
+    add_port_command(app, ctx);
     add_pull_command(app, ctx);
     add_images_command(app, ctx);
     add_image_command(app, ctx);
