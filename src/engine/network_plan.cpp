@@ -1,19 +1,22 @@
 #include "engine/network_plan.hpp"
 
 #include <arpa/inet.h>
+#include <csignal>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "engine/host_info.hpp"
+#include "engine/container_store.hpp"
 #include "runtime/probe.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace skiff::engine {
 
 namespace {
 
-constexpr const char* kValidModes = "none, host, slirp[:mtu=N]";
+constexpr const char* kValidModes = "none, host, slirp[:mtu=N], container:NAME|ID";
 
 bool valid_ip(const std::string& s) {
     unsigned char buf[16];
@@ -65,12 +68,16 @@ NetworkPlan plan_network(const NetworkRequest& req, const Config& config, bool r
         plan.mode = runtime::NetworkMode::slirp;
         parse_slirp_options(opts, plan);
         plan.host_loopback = config.network_host_loopback;
-    } else if (m == "container" || m == "pasta" || m == "bridge" || m == "ns" || m == "private") {
+    } else if (m == "container") {
+        if (opts.empty()) throw Error("network mode container needs a container: container:NAME|ID");
+        plan.mode = runtime::NetworkMode::container;
+        plan.join_container = opts;
+    } else if (m == "pasta" || m == "bridge" || m == "ns" || m == "private") {
         throw Error(fmt::format("network mode '{}' is not supported yet: valid modes are {}", m, kValidModes));
     } else {
         throw Error(fmt::format("invalid network mode '{}': valid modes are {}", req.network, kValidModes));
     }
-    plan.name = m;
+    plan.name = plan.join_container.empty() ? m : "container:" + plan.join_container;
 
     for (const auto& p : req.publish) {
         auto b = net::parse_publish(p);
@@ -115,6 +122,22 @@ net::NetworkHelper start_network_helper(const NetworkPlan& plan, int pid, bool r
     return with_context("starting the network (slirp)", [&] { return net::NetworkHelper::start(req); });
 }
 
+JoinedNetwork joined_network(const std::string& root, const std::string& container) {
+    ContainerStore store(root);
+    ContainerRecord rec = store.lookup(container);
+    if (rec.state.status != "running" || rec.state.pid <= 0 || ::kill(rec.state.pid, 0) < 0)
+        throw Error(fmt::format("cannot join the network of container {}: it is not running", container));
+    JoinedNetwork j;
+    j.pid = rec.state.pid;
+    std::string dir = store.dir(rec.id);
+    try {
+        j.resolv_conf = read_file(dir + "/resolv.conf", 1 << 20);
+        j.hosts = read_file(dir + "/hosts", 1 << 20);
+    } catch (const Error&) {
+    }
+    return j;
+}
+
 std::string resolv_conf_for(const NetworkPlan& plan, const std::string& host_resolv) {
     const auto& r = plan.request;
     std::vector<std::string> servers, search, options;
@@ -130,7 +153,8 @@ std::string resolv_conf_for(const NetworkPlan& plan, const std::string& host_res
             // A loopback resolver of the host is not reachable from a new
             // network namespace; slirp's forwarder reaches it for us.
             bool loop = words[0].rfind("127.", 0) == 0 || words[0] == "::1";
-            if (plan.mode == runtime::NetworkMode::host || !loop) servers.push_back(words[0]);
+            bool shared = plan.mode == runtime::NetworkMode::host || plan.mode == runtime::NetworkMode::container;
+            if (shared || !loop) servers.push_back(words[0]);
         } else if (key == "search" || key == "domain") {
             search.insert(search.end(), words.begin(), words.end());
         } else if (key == "options") {

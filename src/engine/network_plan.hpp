@@ -29,6 +29,7 @@ struct NetworkPlan {
     int mtu = 65520;
     bool host_loopback = false; // slirp: 10.0.2.2 reaches the host's 127.0.0.1
     std::vector<net::PortBinding> ports;
+    std::string join_container; // container:NAME|ID
     NetworkRequest request;
 };
 
@@ -36,6 +37,15 @@ struct NetworkPlan {
 // option, a malformed -p, or ports without slirp.
 NetworkPlan plan_network(const NetworkRequest& req, const Config& config, bool rootless,
                          const std::vector<std::string>& exposed_ports);
+
+// container:X: the pid of X's running process, and X's resolv.conf and
+// hosts. Throws Error when X is not running.
+struct JoinedNetwork {
+    int pid = 0;
+    std::string resolv_conf;
+    std::string hosts;
+};
+JoinedNetwork joined_network(const std::string& root, const std::string& container);
 
 // Starts the slirp helper for the container process `pid` (namespaces
 // created, not yet released); returns once its ports are bound.

@@ -181,9 +181,17 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     {
         log::StepTimer t("network");
         spec.network = netplan.mode;
+        std::string host_resolv = resolv_conf();
+        std::string hosts = hosts_for(netplan, rec.hostname);
+        if (netplan.mode == runtime::NetworkMode::container) {
+            JoinedNetwork j = joined_network(paths.root, netplan.join_container);
+            spec.netns_pid = j.pid;
+            host_resolv = j.resolv_conf;
+            if (!j.hosts.empty()) hosts = j.hosts;
+        }
         replace_file(cdir + "/hostname", rec.hostname + "\n");
-        replace_file(cdir + "/hosts", hosts_for(netplan, rec.hostname));
-        replace_file(cdir + "/resolv.conf", resolv_conf_for(netplan, resolv_conf()));
+        replace_file(cdir + "/hosts", hosts);
+        replace_file(cdir + "/resolv.conf", resolv_conf_for(netplan, host_resolv));
         spec.binds.push_back({cdir + "/hostname", "/etc/hostname", false, true, 0});
         spec.binds.push_back({cdir + "/hosts", "/etc/hosts", false, true, 0});
         spec.binds.push_back({cdir + "/resolv.conf", "/etc/resolv.conf", false, true, 0});

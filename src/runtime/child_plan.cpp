@@ -118,7 +118,7 @@ ChildPlan build_child_plan(const ContainerSpec& spec) {
     }
 
     if (!spec.hostname.empty()) p.hostname = p.keep(spec.hostname);
-    p.loopback_up = spec.network != NetworkMode::host;
+    p.loopback_up = spec.network == NetworkMode::none || spec.network == NetworkMode::slirp;
 
     const ProcessSpec& proc = spec.process;
     if (proc.args.empty()) throw Error("no command given and the image has neither ENTRYPOINT nor CMD");

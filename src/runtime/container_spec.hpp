@@ -13,7 +13,8 @@
 namespace skiff::runtime {
 
 // slirp: a new network namespace like none; the engine adds the tap.
-enum class NetworkMode { none, host, slirp };
+// container: the network (and, rootless, user) namespace of netns_pid.
+enum class NetworkMode { none, host, slirp, container };
 
 struct RootfsSpec {
     // overlay: lower (top-most first) + upper + work, mounted at mountpoint.
@@ -70,6 +71,7 @@ struct ContainerSpec {
     SecuritySpec security;
     std::string hostname;
     NetworkMode network = NetworkMode::none;
+    int netns_pid = 0; // NetworkMode::container: a process of the container joined
     bool userns = true; // rootless: a user namespace with maps
     UserNamespaceMaps maps;
     std::vector<BindMount> binds; // in order; /etc/hosts & co included

@@ -17,6 +17,7 @@
 #include "runtime/child_plan.hpp"
 #include "runtime/child_security.hpp"
 #include "runtime/container_child.hpp"
+#include "runtime/netns_join.hpp"
 #include "runtime/terminal.hpp"
 #include "util/child_report.hpp"
 #include "util/error.hpp"
@@ -147,8 +148,11 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
 
     SignalBlock signals;
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-    if (spec.userns) flags |= CLONE_NEWUSER;
-    if (spec.network != NetworkMode::host) flags |= CLONE_NEWNET;
+    // Joining another container's namespaces: its ID maps are already there.
+    bool joined = spec.network == NetworkMode::container;
+    if (joined) join_network_of(spec.netns_pid, spec.userns);
+    if (spec.userns && !joined) flags |= CLONE_NEWUSER;
+    if (spec.network == NetworkMode::none || spec.network == NetworkMode::slirp) flags |= CLONE_NEWNET;
 
     pid_t pid = clone_child(flags);
     if (pid < 0 && errno == EINVAL) pid = clone_child(flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP));
@@ -172,7 +176,7 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
         }
     });
 
-    if (spec.userns) {
+    if (spec.userns && !joined) {
         log::StepTimer t("id maps");
         with_context("setting up the container's ID mapping", [&] { install_id_maps(pid, spec.maps); });
     }
