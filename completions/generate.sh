@@ -57,7 +57,12 @@ declare -A FLAG_VALUES=(
     ['image ls|--filter']='words:reference= dangling=true dangling=false'
     ['*|--username']=none
     ['*|--password']=none
-    ['run|--network']='words:none host'
+    ['run|--network']='words:slirp none host'
+    ['*|--publish']=none
+    ['*|--dns']=none
+    ['*|--dns-search']=none
+    ['*|--dns-option']=none
+    ['*|--add-host']=none
     ['*|--entrypoint']=none
     ['*|--env']=none
     ['*|--user']=none

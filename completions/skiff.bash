@@ -6,7 +6,7 @@
 # The subcommands of a command path ('' is skiff itself).
 __skiff_subcommands() {
     case $1 in
-    '') REPLY='run create ps start stop kill restart rm wait rename logs attach exec top pause unpause container pull images image inspect tag rmi history cp diff volume login logout info version' ;;
+    '') REPLY='run create ps start stop kill restart rm wait rename logs attach exec top pause unpause container port pull images image inspect tag rmi history cp diff volume login logout info version' ;;
     'container') REPLY='ls create start stop kill restart rm wait rename logs attach exec inspect top pause unpause prune' ;;
     'image') REPLY='ls rm inspect prune pull tag history' ;;
     'volume') REPLY='create ls inspect rm prune' ;;
@@ -18,8 +18,8 @@ __skiff_subcommands() {
 __skiff_flags() {
     case $1 in
     '') REPLY='-h --help -v --version --log-level --root --runroot --config' ;;
-    'run') REPLY='-d --detach --detach-keys --help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
-    'create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
+    'run') REPLY='-d --detach --detach-keys --help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net -p --publish -P --publish-all --dns --dns-search --dns-option --add-host --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
+    'create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net -p --publish -P --publish-all --dns --dns-search --dns-option --add-host --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
     'ps') REPLY='-h --help -a --all -q --quiet -l --latest -n --last --no-trunc -s --size -f --filter --format' ;;
     'start') REPLY='-h --help -a --attach -i --interactive --detach-keys' ;;
     'stop') REPLY='-h --help -a --all -t --time' ;;
@@ -36,7 +36,7 @@ __skiff_flags() {
     'unpause') REPLY='-h --help' ;;
     'container') REPLY='-h --help' ;;
     'container ls') REPLY='-h --help -a --all -q --quiet -l --latest -n --last --no-trunc -s --size -f --filter --format' ;;
-    'container create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
+    'container create') REPLY='--help --entrypoint -e --env --env-file -w --workdir -u --user -h --hostname --name --rm -i --interactive -t --tty --read-only --read-only-tmpfs --init --privileged -v --volume --mount --volumes-from --tmpfs --cap-add --cap-drop --security-opt -l --label --network --net -p --publish -P --publish-all --dns --dns-search --dns-option --add-host --userns --preserve-fds --pull --platform --tls-verify --authfile -q --quiet --restart --stop-signal --stop-timeout' ;;
     'container start') REPLY='-h --help -a --attach -i --interactive --detach-keys' ;;
     'container stop') REPLY='-h --help -a --all -t --time' ;;
     'container kill') REPLY='-h --help -a --all -s --signal' ;;
@@ -52,6 +52,7 @@ __skiff_flags() {
     'container pause') REPLY='-h --help' ;;
     'container unpause') REPLY='-h --help' ;;
     'container prune') REPLY='-h --help -f --force' ;;
+    'port') REPLY='-h --help' ;;
     'pull') REPLY='-h --help --platform --arch --os --variant -q --quiet --tls-verify --authfile' ;;
     'images') REPLY='-h --help -q --quiet --digests --no-trunc -a --all --format -f --filter' ;;
     'image') REPLY='-h --help' ;;
@@ -106,7 +107,12 @@ __skiff_flag_kind() {
     'run|--cap-drop') REPLY='words:ALL AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM' ;;
     'run|--security-opt') REPLY='words:seccomp=unconfined no-new-privileges' ;;
     'run|-l'|'run|--label') REPLY='none' ;;
-    'run|--network'|'run|--net') REPLY='words:none host' ;;
+    'run|--network'|'run|--net') REPLY='words:slirp none host' ;;
+    'run|-p'|'run|--publish') REPLY='none' ;;
+    'run|--dns') REPLY='none' ;;
+    'run|--dns-search') REPLY='none' ;;
+    'run|--dns-option') REPLY='none' ;;
+    'run|--add-host') REPLY='none' ;;
     'run|--userns') REPLY='words:keep-id host' ;;
     'run|--preserve-fds') REPLY='none' ;;
     'run|--pull') REPLY='words:missing always never newer' ;;
@@ -131,6 +137,11 @@ __skiff_flag_kind() {
     'create|--security-opt') REPLY='words:seccomp=unconfined no-new-privileges' ;;
     'create|-l'|'create|--label') REPLY='none' ;;
     'create|--network'|'create|--net') REPLY='words:slirp none host' ;;
+    'create|-p'|'create|--publish') REPLY='none' ;;
+    'create|--dns') REPLY='none' ;;
+    'create|--dns-search') REPLY='none' ;;
+    'create|--dns-option') REPLY='none' ;;
+    'create|--add-host') REPLY='none' ;;
     'create|--userns') REPLY='words:keep-id host' ;;
     'create|--preserve-fds') REPLY='none' ;;
     'create|--pull') REPLY='words:missing always never newer' ;;
@@ -173,6 +184,11 @@ __skiff_flag_kind() {
     'container create|--security-opt') REPLY='words:seccomp=unconfined no-new-privileges' ;;
     'container create|-l'|'container create|--label') REPLY='none' ;;
     'container create|--network'|'container create|--net') REPLY='words:slirp none host' ;;
+    'container create|-p'|'container create|--publish') REPLY='none' ;;
+    'container create|--dns') REPLY='none' ;;
+    'container create|--dns-search') REPLY='none' ;;
+    'container create|--dns-option') REPLY='none' ;;
+    'container create|--add-host') REPLY='none' ;;
     'container create|--userns') REPLY='words:keep-id host' ;;
     'container create|--preserve-fds') REPLY='none' ;;
     'container create|--pull') REPLY='words:missing always never newer' ;;
@@ -264,6 +280,7 @@ __skiff_args() {
     'container top') REPLY=container ;;
     'container pause') REPLY=containers ;;
     'container unpause') REPLY=containers ;;
+    'port') REPLY=container ;;
     'image rm') REPLY=images ;;
     'image inspect') REPLY=images ;;
     'image tag') REPLY=image ;;

@@ -9,6 +9,7 @@
 
 #include "cli/argv_split.hpp"
 #include "cli/commands.hpp"
+#include "net/helper.hpp"
 #include "cli/version.hpp"
 #include "cli/context.hpp"
 #include "util/error.hpp"
@@ -82,6 +83,9 @@ int main(int argc, char** argv) {
     app.allow_extras(true);
     for (CLI::App* sub : app.get_subcommands({})) sub->allow_extras(false);
 
+    // The per-container network helper (net/helper.hpp): a role, not a command.
+    if (argc > 1 && std::string_view(argv[1]) == "__slirp")
+        return net::slirp_helper_main(std::vector<std::string>(argv + 2, argv + argc));
     if (argc > 1 && std::string_view(argv[1]) == "__complete") {
         try {
             return run_complete(app, ctx, std::vector<std::string>(argv + 2, argv + argc));

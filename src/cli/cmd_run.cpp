@@ -52,7 +52,19 @@ std::function<void()> add_container_options(CLI::App* cmd, Context& ctx, const s
         ->type_name("OPT")->allow_extra_args(false);
     cmd->add_option("-l,--label", o->labels, "Set a label on the container: KEY=VALUE")
         ->type_name("LABEL")->allow_extra_args(false);
-    cmd->add_option("--network,--net", o->network, "Network mode: none or host")->type_name("MODE");
+    cmd->add_option("--network,--net", o->net.network, "Network mode: slirp[:mtu=N], none or host")
+        ->type_name("MODE");
+    cmd->add_option("-p,--publish", o->net.publish, "Publish a container port on the host: [[IP:][HOSTPORT]:]PORT[/PROTO]")
+        ->type_name("PORT")->allow_extra_args(false);
+    cmd->add_flag("-P,--publish-all", o->net.publish_all, "Publish every port the image EXPOSEs on an ephemeral host port");
+    cmd->add_option("--dns", o->net.dns, "Nameserver for the container's /etc/resolv.conf")
+        ->type_name("IP")->allow_extra_args(false);
+    cmd->add_option("--dns-search", o->net.dns_search, "Search domain for /etc/resolv.conf ('.' for none)")
+        ->type_name("DOMAIN")->allow_extra_args(false);
+    cmd->add_option("--dns-option", o->net.dns_option, "Option for /etc/resolv.conf (e.g. ndots:2)")
+        ->type_name("OPT")->allow_extra_args(false);
+    cmd->add_option("--add-host", o->net.add_host, "Add a line to /etc/hosts: NAME:IP")
+        ->type_name("NAME:IP")->allow_extra_args(false);
     cmd->add_option("--userns", o->userns, "User namespace mode: keep-id, or host (root only)")->type_name("MODE");
     cmd->add_option("--preserve-fds", o->preserve_fds, "Pass N additional fds (3 to 3+N-1) to the container")
         ->type_name("N")->check(CLI::NonNegativeNumber);

@@ -32,6 +32,7 @@ void add_top_command(CLI::App& parent, Context& ctx);
 void add_pause_commands(CLI::App& parent, Context& ctx);
 void add_container_prune_command(CLI::App& parent, Context& ctx);
 void add_container_command(CLI::App& app, Context& ctx);
+void add_port_command(CLI::App& app, Context& ctx);
 // Images (parent: the app, or the `image` group for its aliases).
 void add_pull_command(CLI::App& parent, Context& ctx);
 void add_images_command(CLI::App& parent, Context& ctx, const std::string& name = "images");
@@ -66,6 +67,7 @@ inline void add_all_commands(CLI::App& app, Context& ctx) {
     add_top_command(app, ctx);
     add_pause_commands(app, ctx);
     add_container_command(app, ctx);
+    add_port_command(app, ctx);
     add_pull_command(app, ctx);
     add_images_command(app, ctx);
     add_image_command(app, ctx);

@@ -92,6 +92,9 @@ Config Config::parse(const std::string& text, const std::string& source_name) {
         {"network", [&](const YAML::Node& n, const std::string& p) {
              ck.mapping(n, p, {{"default", [&](const YAML::Node& v, const std::string& k) {
                                     c.network = ck.one_of(v, k, {"auto", "slirp", "none", "host"});
+                                }},
+                               {"host-loopback", [&](const YAML::Node& v, const std::string& k) {
+                                    c.network_host_loopback = ck.one_of(v, k, {"true", "false"}) == "true";
                                 }}});
          }},
         {"log-level", [&](const YAML::Node& v, const std::string& k) {

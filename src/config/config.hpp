@@ -18,6 +18,7 @@ struct RegistryConfig {
 struct Config {
     std::string storage_driver = "auto"; // auto | overlay | fuse-overlayfs | vfs
     std::string network = "auto";        // auto | slirp | none | host
+    bool network_host_loopback = false;  // slirp: 10.0.2.2 reaches the host's loopback
     std::string log_level;               // empty: leave the default
     std::string pull_policy = "missing"; // missing | always | never | newer
     RegistryConfig registries;

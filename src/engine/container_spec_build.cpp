@@ -21,12 +21,16 @@
 
 namespace skiff::engine {
 
-runtime::NetworkMode network_mode_of(const std::string& m) {
-    if (m == "none") return runtime::NetworkMode::none;
-    if (m == "host") return runtime::NetworkMode::host;
-    if (m == "slirp" || m == "slirp4netns" || m == "pasta" || m == "bridge" || m.rfind("container:", 0) == 0)
-        throw Error(fmt::format("network mode '{}' is not supported yet: use none or host", m));
-    throw Error(fmt::format("invalid network mode '{}': valid modes are none, host", m));
+NetworkPlan network_plan_of(const Config& config, const ContainerRecord& rec, bool rootless) {
+    NetworkRequest req;
+    req.network = rec.network;
+    req.publish = rec.host.publish;
+    req.publish_all = rec.host.publish_all;
+    req.dns = rec.host.dns;
+    req.dns_search = rec.host.dns_search;
+    req.dns_option = rec.host.dns_option;
+    req.add_host = rec.host.add_host;
+    return plan_network(req, config, rootless, rec.host.exposed_ports);
 }
 
 namespace {
@@ -68,11 +72,7 @@ runtime::UserNamespaceMaps keep_id_maps(uint32_t uid, uint32_t gid) {
     return base;
 }
 
-std::string hosts_file(const std::string& hostname) {
-    return fmt::format("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{}\n", hostname);
-}
-
-std::string resolv_conf() {
+std::string host_resolv_conf() {
     try {
         return read_file("/etc/resolv.conf", 1 << 20);
     } catch (const Error&) {
@@ -104,7 +104,8 @@ runtime::SecuritySpec security_of(const ContainerRecord& rec, bool rootless) {
     return s;
 }
 
-runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& config, const ContainerRecord& rec) {
+runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& config, const ContainerRecord& rec,
+                                            NetworkPlan* plan_out) {
     bool rootless = paths.rootless;
     std::vector<runtime::TmpfsMount> tmpfs;
     std::vector<std::string> tmpfs_targets;
@@ -124,10 +125,20 @@ runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& co
     }
     {
         log::StepTimer t("network");
-        spec.network = network_mode_of(rec.network);
+        NetworkPlan plan = network_plan_of(config, rec, rootless);
+        spec.network = plan.mode;
+        std::string host_resolv = host_resolv_conf();
+        std::string hosts = hosts_for(plan, rec.hostname);
+        if (plan.mode == runtime::NetworkMode::container) {
+            JoinedNetwork j = joined_network(paths.root, plan.join_container);
+            spec.netns_pid = j.pid;
+            host_resolv = j.resolv_conf;
+            if (!j.hosts.empty()) hosts = j.hosts;
+        }
         replace_file(cdir + "/hostname", rec.hostname + "\n");
-        replace_file(cdir + "/hosts", hosts_file(rec.hostname));
-        replace_file(cdir + "/resolv.conf", resolv_conf());
+        replace_file(cdir + "/hosts", hosts);
+        replace_file(cdir + "/resolv.conf", resolv_conf_for(plan, host_resolv));
+        if (plan_out != nullptr) *plan_out = plan;
         spec.binds.push_back({cdir + "/hostname", "/etc/hostname", false, true, 0});
         spec.binds.push_back({cdir + "/hosts", "/etc/hosts", false, true, 0});
         spec.binds.push_back({cdir + "/resolv.conf", "/etc/resolv.conf", false, true, 0});

@@ -51,7 +51,15 @@ json to_json(const ContainerRecord& r) {
           {"StopTimeout", r.host.stop_timeout},
           {"Uid", r.host.uid},
           {"Gid", r.host.gid},
-          {"AdditionalGids", r.host.additional_gids}}},
+          {"AdditionalGids", r.host.additional_gids},
+          {"Publish", r.host.publish},
+          {"PublishAll", r.host.publish_all},
+          {"ExposedPorts", r.host.exposed_ports},
+          {"Dns", r.host.dns},
+          {"DnsSearch", r.host.dns_search},
+          {"DnsOptions", r.host.dns_option},
+          {"ExtraHosts", r.host.add_host}}},
+        {"Ports", r.ports},
         {"State",
          {{"Status", r.state.status},
           {"Pid", r.state.pid},
@@ -106,7 +114,16 @@ ContainerRecord from_json(const json& j) {
         r.host.uid = h.value("Uid", 0u);
         r.host.gid = h.value("Gid", 0u);
         r.host.additional_gids = h.value("AdditionalGids", std::vector<uint32_t>{});
+        using strings = std::vector<std::string>;
+        r.host.publish = h.value("Publish", strings{});
+        r.host.publish_all = h.value("PublishAll", false);
+        r.host.exposed_ports = h.value("ExposedPorts", strings{});
+        r.host.dns = h.value("Dns", strings{});
+        r.host.dns_search = h.value("DnsSearch", strings{});
+        r.host.dns_option = h.value("DnsOptions", strings{});
+        r.host.add_host = h.value("ExtraHosts", strings{});
     }
+    r.ports = j.value("Ports", std::vector<std::string>{});
     if (j.contains("State")) {
         const json& s = j["State"];
         r.state.status = s.value("Status", "created");

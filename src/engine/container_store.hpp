@@ -46,6 +46,11 @@ struct HostConfig {
     uint32_t uid = 0;                  // the resolved user
     uint32_t gid = 0;
     std::vector<uint32_t> additional_gids;
+    // Networking as asked (--network is the record's `network`).
+    std::vector<std::string> publish;       // -p
+    bool publish_all = false;               // -P
+    std::vector<std::string> exposed_ports; // the image's, for -P
+    std::vector<std::string> dns, dns_search, dns_option, add_host;
 };
 
 struct ContainerRecord {
@@ -70,6 +75,7 @@ struct ContainerRecord {
     std::vector<std::string> mounts; // "SRC:DST[:OPTS]" as given
     std::string driver;              // storage driver of its rootfs
     HostConfig host;
+    std::vector<std::string> ports;  // published, as bound: "tcp:IP:HOSTPORT:CTRPORT" (net/port_spec.hpp)
     ContainerState state;
 };
 

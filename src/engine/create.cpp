@@ -9,6 +9,7 @@
 #include "engine/attach.hpp"
 #include "engine/container_spec_build.hpp"
 #include "engine/host_info.hpp"
+#include "engine/network_plan.hpp"
 #include "engine/image_resolve.hpp"
 #include "engine/mount_options.hpp"
 #include "engine/process_config.hpp"
@@ -42,8 +43,7 @@ namespace {
 // The checks that need no image: everything the user gave that can be
 // wrong fails before any work.
 void check_options(const Paths& paths, const Config& config, const RunOptions& o) {
-    std::string net = o.network.empty() ? choose_network(config.network, paths.rootless).mode : o.network;
-    network_mode_of(net);
+    plan_network(o.net, config, paths.rootless, {});
     parse_security_opts(o.security_opt);
     runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, runtime::last_capability());
     if (!o.userns.empty() && o.userns != "keep-id" && o.userns != "host")
@@ -126,7 +126,16 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
         rec.working_dir = !o.workdir.empty() ? o.workdir : (icfg.config.working_dir.empty() ? "/" : icfg.config.working_dir);
         if (rec.working_dir[0] != '/') throw Error(fmt::format("invalid working directory '{}': must be absolute", rec.working_dir));
         rec.user = user_spec;
-        rec.network = o.network.empty() ? choose_network(config.network, paths.rootless).mode : o.network;
+        NetworkPlan plan = plan_network(o.net, config, paths.rootless, icfg.config.exposed_ports);
+        // The mode as asked (slirp:mtu=N), or the default chosen now.
+        rec.network = o.net.network.empty() ? plan.name : o.net.network;
+        rec.host.publish = o.net.publish;
+        rec.host.publish_all = o.net.publish_all;
+        rec.host.exposed_ports = icfg.config.exposed_ports;
+        rec.host.dns = o.net.dns;
+        rec.host.dns_search = o.net.dns_search;
+        rec.host.dns_option = o.net.dns_option;
+        rec.host.add_host = o.net.add_host;
         rec.tty = o.tty;
         rec.interactive = o.interactive;
         rec.auto_remove = o.remove;

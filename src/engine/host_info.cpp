@@ -81,18 +81,23 @@ StorageChoice choose_storage_driver(const std::string& configured, const Storage
     return c;
 }
 
-NetworkChoice choose_network(const std::string& configured, bool rootless) {
+NetworkChoice choose_network(const std::string& configured, bool rootless, const runtime::DeviceProbe& tun) {
     NetworkChoice n;
     n.configured = configured.empty() ? "auto" : configured;
-    if (n.configured == "none" || n.configured == "host") {
+    if (n.configured != "auto") {
         n.mode = n.configured;
         n.reason = "set by network.default in the configuration";
-    } else if (rootless) {
+    } else if (!rootless) {
+        // podman gives root containers a bridge; skiff has none, and slirp
+        // for root would be slower than asking for host or slirp explicitly.
         n.mode = "none";
-        n.reason = "user-mode networking (slirp) is not implemented yet";
+        n.reason = "root containers get no network by default (no bridge): use --network slirp or host";
+    } else if (tun.accessible) {
+        n.mode = "slirp";
+        n.reason = "rootless default: user-mode networking (libslirp) on a tap device";
     } else {
         n.mode = "none";
-        n.reason = "container networking for root (slirp or a bridge) is not implemented yet";
+        n.reason = fmt::format("slirp needs /dev/net/tun, which is {}", tun.detail);
     }
     return n;
 }
@@ -189,7 +194,7 @@ HostInfo gather_host_info(const Paths& paths, const Config& config) {
     facts.dev_fuse = h.dev_fuse.accessible;
     facts.dev_fuse_detail = h.dev_fuse.detail;
     h.storage = choose_storage_driver(config.storage_driver, facts);
-    h.network = choose_network(config.network, h.rootless);
+    h.network = choose_network(config.network, h.rootless, h.dev_tun);
     h.cgroups = summarize_cgroups(h.cgroup_probe, h.rootless, h.user);
 
     h.store.root = paths.root;

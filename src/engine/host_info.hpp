@@ -38,7 +38,8 @@ struct NetworkChoice {
     std::string mode;       // what a container gets by default
     std::string reason;
 };
-NetworkChoice choose_network(const std::string& configured, bool rootless);
+// auto: slirp rootless when /dev/net/tun opens, else none; root: none.
+NetworkChoice choose_network(const std::string& configured, bool rootless, const runtime::DeviceProbe& tun);
 
 struct CgroupSummary {
     std::string manager = "cgroupfs"; // skiff writes cgroupfs itself; no systemd

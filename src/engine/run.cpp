@@ -8,6 +8,8 @@
 #include "engine/container_spec_build.hpp"
 #include "engine/container_state.hpp"
 #include "engine/create.hpp"
+#include "engine/network_plan.hpp"
+#include "net/helper.hpp"
 #include "engine/rootfs.hpp"
 #include "engine/start.hpp"
 #include "engine/volumes.hpp"
@@ -49,21 +51,33 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
             }
         }
     });
-    runtime::ContainerSpec spec = build_container_spec(paths, config, rec);
+    NetworkPlan netplan;
+    runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
     spec.process.preserve_fds = o.preserve_fds;
+    net::NetworkHelper helper;
 
     int code;
     {
         log::StepTimer t("start+run");
-        code = runtime::run_container(spec, {[&](int pid) {
-                                          rec.state.status = "running";
-                                          rec.state.pid = pid;
-                                          rec.state.pid_start = process_start_time(pid);
-                                          rec.state.boot_id = current_boot_id();
-                                          rec.state.started_at = now_rfc3339();
-                                          containers.save(rec);
-                                      }});
+        runtime::LaunchCallbacks cb;
+        cb.started = [&](int pid) {
+            rec.state.status = "running";
+            rec.state.pid = pid;
+            rec.state.pid_start = process_start_time(pid);
+            rec.state.boot_id = current_boot_id();
+            rec.state.started_at = now_rfc3339();
+            containers.save(rec);
+        };
+        if (netplan.mode == runtime::NetworkMode::slirp)
+            cb.namespaces_ready = [&](int pid) {
+                log::StepTimer tn("network helper");
+                helper = start_network_helper(netplan, pid, paths.rootless);
+                rec.ports.clear();
+                for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
+            };
+        code = runtime::run_container(spec, cb);
     }
+    helper.wait(); // it follows the container's exit
     log::StepTimer t("exit");
     rec.state.status = "exited";
     rec.state.pid = 0;

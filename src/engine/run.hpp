@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "config/paths.hpp"
+#include "engine/network_plan.hpp"
 #include "engine/pull.hpp"
 
 namespace skiff::engine {
@@ -38,7 +39,7 @@ struct RunOptions {
     std::vector<std::string> cap_drop;
     std::vector<std::string> security_opt; // seccomp=..., no-new-privileges
     std::vector<std::string> labels;       // KEY=VAL
-    std::string network;                   // "", none, host
+    NetworkRequest net;                    // --network, -p, -P, --dns*, --add-host
     std::string userns;                    // "", host, keep-id
     int preserve_fds = 0;
     std::string pull_policy;               // "": config's

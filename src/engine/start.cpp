@@ -15,7 +15,9 @@
 
 #include "engine/container_spec_build.hpp"
 #include "engine/container_state.hpp"
+#include "engine/network_plan.hpp"
 #include "engine/rootfs.hpp"
+#include "net/helper.hpp"
 #include "engine/volumes.hpp"
 #include "monitor/protocol.hpp"
 #include "runtime/launch.hpp"
@@ -164,7 +166,8 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
     ContainerStore store(paths.root);
     ContainerRecord rec = store.lookup(id);
     try {
-        runtime::ContainerSpec spec = build_container_spec(paths, config, rec);
+        NetworkPlan netplan;
+        runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
         spec.die_with_parent = false;
         spec.process.stdio[0] = monitor::kStarterStdin;
         spec.process.stdio[1] = monitor::kStarterStdout;
@@ -172,16 +175,29 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         spec.process.console_rows = rows;
         spec.process.console_cols = cols;
         runtime::StartedContainer started;
+        net::NetworkHelper helper;
+        std::vector<std::string> ports;
         {
             log::StepTimer t("start");
-            started = runtime::start_container(spec);
+            runtime::LaunchCallbacks cb;
+            if (netplan.mode == runtime::NetworkMode::slirp)
+                cb.namespaces_ready = [&](int pid) {
+                    log::StepTimer tn("network helper");
+                    helper = start_network_helper(netplan, pid, paths.rootless, true);
+                    for (const auto& b : helper.bound()) ports.push_back(net::encode(b));
+                };
+            started = runtime::start_container(spec, cb);
         }
+        // The helper follows the container's exit; the monitor, whose
+        // child it becomes when this process exits, reaps it.
+        helper.release();
         if (started.pty) send_fd(monitor::kStarterSync, started.pty.get());
         send_pid(monitor::kStarterSync, started.pid);
         FileLock lock(store.lock_path());
         ContainerRecord now = store.lookup(id); // renamed meanwhile, say
         // The last run's exit code (a restart) must not end this one.
         ::unlink((store.dir(id) + "/" + monitor::kExitFile).c_str());
+        now.ports = ports;
         now.state.status = "running";
         now.state.pid = started.pid;
         now.state.pid_start = process_start_time(started.pid);

@@ -142,7 +142,7 @@ ChildPlan build_child_plan(const ContainerSpec& spec) {
     }
 
     if (!spec.hostname.empty()) p.hostname = p.keep(spec.hostname);
-    p.loopback_up = spec.network == NetworkMode::none;
+    p.loopback_up = spec.network == NetworkMode::none || spec.network == NetworkMode::slirp;
 
     plan_process(p, spec.process, !(spec.userns && spec.maps.single_id));
     p.init = spec.init;

@@ -12,7 +12,9 @@
 
 namespace skiff::runtime {
 
-enum class NetworkMode { none, host };
+// slirp: a new network namespace like none; the engine adds the tap.
+// container: the network (and, rootless, user) namespace of netns_pid.
+enum class NetworkMode { none, host, slirp, container };
 
 struct RootfsSpec {
     // overlay: lower (top-most first) + upper + work, mounted at mountpoint.
@@ -75,6 +77,7 @@ struct ContainerSpec {
     SecuritySpec security;
     std::string hostname;
     NetworkMode network = NetworkMode::none;
+    int netns_pid = 0; // NetworkMode::container: a process of the container joined
     bool userns = true; // rootless: a user namespace with maps
     UserNamespaceMaps maps;
     std::vector<BindMount> binds; // in order; /etc/hosts & co included

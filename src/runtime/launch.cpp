@@ -18,6 +18,7 @@
 #include "runtime/child_plan.hpp"
 #include "runtime/child_security.hpp"
 #include "runtime/container_child.hpp"
+#include "runtime/netns_join.hpp"
 #include "runtime/terminal.hpp"
 #include "util/child_report.hpp"
 #include "util/error.hpp"
@@ -141,7 +142,7 @@ struct Launched {
 
 // Clones the container child, runs its setup and returns once the command
 // runs. On any failure the child is killed and reaped before the throw.
-Launched launch(const ContainerSpec& spec) {
+Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     ChildPlan plan = build_child_plan(spec);
     ChildSecurity sec = prepare_child_security(spec.security, plan.uid != 0);
 
@@ -156,8 +157,11 @@ Launched launch(const ContainerSpec& spec) {
     UniqueFd devnull = open_fd("/dev/null", O_RDONLY);
 
     unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-    if (spec.userns) flags |= CLONE_NEWUSER;
-    if (spec.network == NetworkMode::none) flags |= CLONE_NEWNET;
+    // Joining another container's namespaces: its ID maps are already there.
+    bool joined = spec.network == NetworkMode::container;
+    if (joined) join_network_of(spec.netns_pid, spec.userns);
+    if (spec.userns && !joined) flags |= CLONE_NEWUSER;
+    if (spec.network == NetworkMode::none || spec.network == NetworkMode::slirp) flags |= CLONE_NEWNET;
 
     pid_t pid = clone_child(flags);
     if (pid < 0 && errno == EINVAL) pid = clone_child(flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP));
@@ -181,10 +185,11 @@ Launched launch(const ContainerSpec& spec) {
         }
     });
 
-    if (spec.userns) {
+    if (spec.userns && !joined) {
         log::StepTimer t("id maps");
         with_context("setting up the container's ID mapping", [&] { install_id_maps(pid, spec.maps); });
     }
+    if (cb.namespaces_ready) cb.namespaces_ready(pid);
     write_all(parent_sock.get(), "g", 1);
 
     Launched out;
@@ -214,8 +219,8 @@ Launched launch(const ContainerSpec& spec) {
 
 } // namespace
 
-StartedContainer start_container(const ContainerSpec& spec) {
-    Launched l = launch(spec);
+StartedContainer start_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
+    Launched l = launch(spec, cb);
     return {l.pid, std::move(l.pty)};
 }
 
@@ -276,7 +281,7 @@ int supervise(pid_t pid, UniqueFd pty, SignalBlock& signals) {
 
 int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     SignalBlock signals;
-    Launched l = launch(spec);
+    Launched l = launch(spec, cb);
     // From here supervise's guard kills the child on any way out; started
     // may throw.
     bool handed = false;

@@ -12,6 +12,10 @@ namespace skiff::runtime {
 struct LaunchCallbacks {
     // Called once the command is running (after execve), with its host pid.
     std::function<void(int pid)> started;
+    // Called once the child's namespaces and ID maps exist and before it is
+    // released to set itself up (the network helper starts here). Throwing
+    // kills the child and fails the start.
+    std::function<void(int pid)> namespaces_ready;
 };
 
 // Creates the namespaces, runs the child's setup, and then forwards signals
@@ -30,7 +34,7 @@ struct StartedContainer {
 // soon as the command runs. The caller neither waits for nor signals it; the
 // container outlives the caller and is reaped by the monitor (a subreaper
 // above the caller). spec.die_with_parent should be false.
-StartedContainer start_container(const ContainerSpec& spec);
+StartedContainer start_container(const ContainerSpec& spec, const LaunchCallbacks& cb = {});
 
 // `exec`: a new process in a running container, joining its namespaces,
 // with the container's capabilities, seccomp filter and no_new_privs.

@@ -216,9 +216,13 @@ bool() { if "$@"; then echo true; else echo false; fi; }
         "probe temp dirs removed"
 }
 
-@test "info: the default network is none, and says why" {
+@test "info: the default network is slirp rootless when /dev/net/tun opens, else none; and says why" {
     info_json
-    assert_equal "$(j .network.defaultMode)" none
+    if is_rootless && [[ $(j .network.tunAccessible) == true ]]; then
+        assert_equal "$(j .network.defaultMode)" slirp
+    else
+        assert_equal "$(j .network.defaultMode)" none
+    fi
     if is_rootless; then
         assert_contains "$(j .network.reason)" "slirp"
     fi

@@ -1,0 +1,241 @@
+#include "net/slirp_loop.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <slirp/libslirp.h>
+
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace skiff::net {
+
+namespace {
+
+struct Timer {
+    SlirpTimerCb cb = nullptr;
+    void* opaque = nullptr;
+    int64_t expire_ms = -1; // -1: not armed
+};
+
+int64_t now_ns() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+short to_poll(int ev) {
+    short p = 0;
+    if (ev & SLIRP_POLL_IN) p |= POLLIN;
+    if (ev & SLIRP_POLL_OUT) p |= POLLOUT;
+    if (ev & SLIRP_POLL_PRI) p |= POLLPRI;
+    if (ev & SLIRP_POLL_ERR) p |= POLLERR;
+    if (ev & SLIRP_POLL_HUP) p |= POLLHUP;
+    return p;
+}
+
+int from_poll(short p) {
+    int ev = 0;
+    if (p & POLLIN) ev |= SLIRP_POLL_IN;
+    if (p & POLLOUT) ev |= SLIRP_POLL_OUT;
+    if (p & POLLPRI) ev |= SLIRP_POLL_PRI;
+    if (p & POLLERR) ev |= SLIRP_POLL_ERR;
+    if (p & POLLHUP) ev |= SLIRP_POLL_HUP;
+    return ev;
+}
+
+struct in_addr ipv4(const char* s) {
+    struct in_addr a {};
+    ::inet_pton(AF_INET, s, &a);
+    return a;
+}
+
+// Binds the port ourselves first: slirp only says "failed", this says why,
+// and gives an ephemeral port its number.
+uint16_t probe_port(const PortBinding& b, unsigned unpriv_start) {
+    bool udp = b.protocol == "udp";
+    UniqueFd s(::socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
+    if (!s) throw_errno("socket");
+    int one = 1;
+    if (!udp) ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa {};
+    sa.sin_family = AF_INET;
+    sa.sin_addr = ipv4(b.host_ip.empty() ? "0.0.0.0" : b.host_ip.c_str());
+    sa.sin_port = htons(b.host_port);
+    std::string where = fmt::format("{}:{}/{}", b.host_ip.empty() ? "0.0.0.0" : b.host_ip, b.host_port, b.protocol);
+    if (::bind(s.get(), reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) < 0) {
+        int err = errno;
+        if (err == EADDRINUSE) throw Error(fmt::format("publishing port {}: the host port is already in use", where));
+        if (err == EACCES && b.host_port < unpriv_start)
+            throw Error(fmt::format("publishing port {}: host ports below {} need privileges "
+                                    "(net.ipv4.ip_unprivileged_port_start is {}; lower it with sysctl, "
+                                    "or publish a higher port)",
+                                    where, unpriv_start, unpriv_start));
+        throw Error(fmt::format("publishing port {}", where), err);
+    }
+    if (!udp && ::listen(s.get(), 1) < 0) {
+        int err = errno;
+        if (err == EADDRINUSE) throw Error(fmt::format("publishing port {}: the host port is already in use", where));
+        throw Error(fmt::format("publishing port {}", where), err);
+    }
+    socklen_t len = sizeof sa;
+    ::getsockname(s.get(), reinterpret_cast<struct sockaddr*>(&sa), &len);
+    return ntohs(sa.sin_port);
+}
+
+unsigned unprivileged_port_start() {
+    try {
+        return static_cast<unsigned>(std::stoul(read_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", 64)));
+    } catch (...) {
+        return 1024;
+    }
+}
+
+} // namespace
+
+struct SlirpNetwork::Impl {
+    UniqueFd tap;
+    Slirp* slirp = nullptr;
+    std::vector<std::unique_ptr<Timer>> timers;
+    std::vector<struct pollfd> pfds;
+    std::vector<uint8_t> buf;
+
+    static ssize_t send_packet(const void* pkt, size_t len, void* opaque) {
+        auto* self = static_cast<Impl*>(opaque);
+        ssize_t n;
+        do {
+            n = ::write(self->tap.get(), pkt, len);
+        } while (n < 0 && errno == EINTR);
+        // A full tap queue drops the frame; TCP retransmits.
+        return n < 0 && errno == EAGAIN ? static_cast<ssize_t>(len) : n;
+    }
+    static void guest_error(const char* msg, void*) { log::debug("slirp: guest error: {}", msg); }
+    static int64_t clock_get_ns(void*) { return now_ns(); }
+    static void* timer_new(SlirpTimerCb cb, void* cb_opaque, void* opaque) {
+        auto* self = static_cast<Impl*>(opaque);
+        self->timers.push_back(std::make_unique<Timer>(Timer {cb, cb_opaque, -1}));
+        return self->timers.back().get();
+    }
+    static void timer_free(void* t, void* opaque) {
+        auto* self = static_cast<Impl*>(opaque);
+        std::erase_if(self->timers, [t](const auto& p) { return p.get() == t; });
+    }
+    static void timer_mod(void* t, int64_t expire_ms, void*) { static_cast<Timer*>(t)->expire_ms = expire_ms; }
+    static void register_poll_fd(int, void*) {}
+    static void unregister_poll_fd(int, void*) {}
+    static void notify(void*) {}
+    static int add_poll(int fd, int events, void* opaque) {
+        auto* self = static_cast<Impl*>(opaque);
+        self->pfds.push_back({fd, to_poll(events), 0});
+        return static_cast<int>(self->pfds.size() - 1);
+    }
+    static int get_revents(int idx, void* opaque) {
+        auto* self = static_cast<Impl*>(opaque);
+        return from_poll(self->pfds[static_cast<size_t>(idx)].revents);
+    }
+
+    // Fires expired timers; returns ms until the next one (or UINT32_MAX).
+    uint32_t fire_timers() {
+        int64_t now = now_ns() / 1000000;
+        uint32_t next = UINT32_MAX;
+        for (size_t i = 0; i < timers.size(); ++i) {
+            Timer* t = timers[i].get();
+            if (t->expire_ms < 0) continue;
+            if (t->expire_ms <= now) {
+                t->expire_ms = -1;
+                t->cb(t->opaque); // may add or free timers
+                continue;
+            }
+            next = std::min<uint32_t>(next, static_cast<uint32_t>(t->expire_ms - now));
+        }
+        return next;
+    }
+};
+
+namespace {
+const SlirpCb kCallbacks = {
+    .send_packet = &SlirpNetwork::Impl::send_packet,
+    .guest_error = &SlirpNetwork::Impl::guest_error,
+    .clock_get_ns = &SlirpNetwork::Impl::clock_get_ns,
+    .timer_new = &SlirpNetwork::Impl::timer_new,
+    .timer_free = &SlirpNetwork::Impl::timer_free,
+    .timer_mod = &SlirpNetwork::Impl::timer_mod,
+    .register_poll_fd = &SlirpNetwork::Impl::register_poll_fd,
+    .unregister_poll_fd = &SlirpNetwork::Impl::unregister_poll_fd,
+    .notify = &SlirpNetwork::Impl::notify,
+    .init_completed = nullptr,
+    .timer_new_opaque = nullptr,
+};
+} // namespace
+
+SlirpNetwork::SlirpNetwork(UniqueFd tap, const SlirpOptions& opt) : impl_(new Impl) {
+    std::unique_ptr<Impl> guard(impl_);
+    impl_->tap = std::move(tap);
+    impl_->buf.resize(static_cast<size_t>(opt.mtu) + 64);
+    SlirpConfig cfg {};
+    cfg.version = 1;
+    cfg.restricted = 0;
+    cfg.in_enabled = true;
+    cfg.vnetwork = ipv4("10.0.2.0");
+    cfg.vnetmask = ipv4("255.255.255.0");
+    cfg.vhost = ipv4("10.0.2.2");
+    cfg.vdhcp_start = ipv4("10.0.2.15");
+    cfg.vnameserver = ipv4("10.0.2.3");
+    cfg.if_mtu = static_cast<size_t>(opt.mtu);
+    cfg.if_mru = static_cast<size_t>(opt.mtu);
+    cfg.disable_host_loopback = !opt.host_loopback;
+    cfg.enable_emu = false;
+    impl_->slirp = slirp_new(&cfg, &kCallbacks, impl_);
+    if (impl_->slirp == nullptr) throw Error("starting libslirp");
+    guard.release();
+
+    unsigned unpriv = unprivileged_port_start();
+    for (PortBinding b : opt.ports) {
+        b.host_port = probe_port(b, unpriv);
+        struct in_addr host = ipv4(b.host_ip.empty() ? "0.0.0.0" : b.host_ip.c_str());
+        if (slirp_add_hostfwd(impl_->slirp, b.protocol == "udp", host, b.host_port, ipv4("10.0.2.100"),
+                              b.container_port) < 0)
+            throw Error(fmt::format("publishing port {}:{}/{}: libslirp could not bind it",
+                                    b.host_ip.empty() ? "0.0.0.0" : b.host_ip, b.host_port, b.protocol));
+        bound_.push_back(b);
+    }
+}
+
+SlirpNetwork::~SlirpNetwork() {
+    if (impl_->slirp != nullptr) slirp_cleanup(impl_->slirp);
+    delete impl_;
+}
+
+void SlirpNetwork::run(int until_fd) {
+    Impl& s = *impl_;
+    for (;;) {
+        uint32_t timeout = s.fire_timers();
+        s.pfds.clear();
+        s.pfds.push_back({until_fd, POLLIN, 0});
+        s.pfds.push_back({s.tap.get(), POLLIN, 0});
+        slirp_pollfds_fill(s.slirp, &timeout, &Impl::add_poll, &s);
+        int wait = timeout == UINT32_MAX ? -1 : static_cast<int>(std::min<uint32_t>(timeout, 1000));
+        int r = ::poll(s.pfds.data(), s.pfds.size(), wait);
+        if (r < 0 && errno != EINTR) throw_errno("poll");
+        if (r > 0 && (s.pfds[0].revents & (POLLIN | POLLHUP | POLLERR))) return;
+        if (r > 0 && (s.pfds[1].revents & POLLIN)) {
+            // Drain what the container sent; the tap fd is non-blocking.
+            for (int i = 0; i < 64; ++i) {
+                ssize_t n = ::read(s.tap.get(), s.buf.data(), s.buf.size());
+                if (n <= 0) break;
+                slirp_input(s.slirp, s.buf.data(), static_cast<int>(n));
+            }
+        }
+        slirp_pollfds_poll(s.slirp, r < 0, &Impl::get_revents, &s);
+    }
+}
+
+} // namespace skiff::net

@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+#
+# Networking: slirp (tap0, default route, resolv.conf, hosts), published TCP
+# ports (UDP forwarding is not tested: the busybox fixture's nc has no -u), a busy or privileged host port, the host's loopback through
+# the gateway only when configured, --dns*/--add-host, none/host, unknown
+# modes, and `skiff port`.  Traffic goes only to loopback.  The teardown's
+# leak check fails a test that leaves a network helper behind.
+
+load helpers
+
+setup_file() { prepull "$IMAGE"; }
+
+setup() {
+    basic_setup
+    require_rig
+    [[ -r /dev/net/tun && -w /dev/net/tun ]] || skip "/dev/net/tun is not accessible"
+}
+
+teardown() {
+    local p
+    for p in "${BG_PIDS[@]}"; do
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    BG_PIDS=()
+    basic_teardown
+}
+
+BG_PIDS=()
+
+# A free TCP port on 127.0.0.1 (free now; the test binds it soon after).
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# bg_skiff OUTFILE ARGS...: skiff in the background (foreground containers
+# are all there is for now); its pid goes to BG_PIDS, stopped in teardown.
+bg_skiff() {
+    local out=$1
+    shift
+    # shellcheck disable=SC2046
+    "$SKIFF_BIN" $(store_args) "$@" >"$out" 2>&1 </dev/null &
+    BG_PIDS+=($!)
+}
+
+@test "network: slirp gives tap0 10.0.2.100/24, a default route via 10.0.2.2 and DNS at 10.0.2.3" {
+    sk run --rm --network slirp "$IMAGE" sh -c 'ip addr show tap0; ip route; cat /etc/resolv.conf; ip link show lo'
+    assert_contains "$output" "inet 10.0.2.100/24"
+    assert_contains "$output" "default via 10.0.2.2 dev tap0"
+    assert_contains "$output" "mtu 65520"
+    assert_contains "$output" "nameserver 10.0.2.3"
+    assert_contains "$output" "LOOPBACK,UP"
+    sk run --rm --network slirp:mtu=1500 "$IMAGE" ip link show tap0
+    assert_contains "$output" "mtu 1500"
+    sk 125 run --rm --network slirp:mtu=1 "$IMAGE" true
+    assert_contains "$output" "mtu"
+    sk 125 run --rm --network slirp:bogus=1 "$IMAGE" true
+    assert_contains "$output" "bogus"
+}
+
+@test "network: the default is what skiff info reports" {
+    sk info --format json
+    local mode
+    mode=$(jq -r .network.defaultMode <<<"$output")
+    if is_rootless; then
+        assert_equal "$mode" slirp
+        sk run --rm "$IMAGE" ls /sys/class/net
+        assert_equal "$(tr '\n' ' ' <<<"$output")" "lo tap0 "
+    else
+        assert_equal "$mode" none
+        sk run --rm "$IMAGE" ls /sys/class/net
+        assert_equal "$output" "lo"
+    fi
+}
+
+@test "network: -p publishes a TCP port that curl on the host reaches; skiff port shows it" {
+    local port name=web$(random_string 6)
+    port=$(free_port)
+    bg_skiff "$BATS_TEST_TMPDIR/out" run --rm --init --name "$name" -p "127.0.0.1:$port:8080" "$IMAGE" \
+        sh -c 'mkdir -p /www && echo hello-from-slirp >/www/index.html && exec httpd -f -p 8080 -h /www'
+    wait_for_port 127.0.0.1 "$port" 20
+    run curl -sS --max-time 10 "http://127.0.0.1:$port/index.html"
+    assert_equal "$output" "hello-from-slirp" "curl through the published port (skiff said: $(cat "$BATS_TEST_TMPDIR/out"))"
+    sk port "$name"
+    assert_equal "$output" "8080/tcp -> 127.0.0.1:$port"
+    sk port "$name" 8080
+    assert_equal "$output" "127.0.0.1:$port"
+    sk 125 port "$name" 9999
+    kill -TERM "${BG_PIDS[0]}"
+    wait "${BG_PIDS[0]}" || true
+    BG_PIDS=()
+    # The helper is gone with the container: the port can be listened on
+    # again (SO_REUSEADDR: curl's connection may linger in TIME_WAIT).
+    python3 -c "import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',$port)); s.listen()"
+}
+
+@test "network: an ephemeral host port (IP::PORT) is bound and reported" {
+    local name=eph$(random_string 6) hp
+    bg_skiff "$BATS_TEST_TMPDIR/out" run --rm --init --name "$name" -p "127.0.0.1::8080" "$IMAGE" \
+        sh -c 'mkdir -p /www && echo eph >/www/index.html && exec httpd -f -p 8080 -h /www'
+    for _ in $(seq 100); do
+        run "$SKIFF_BIN" $(store_args) port "$name" 8080
+        [[ $status -eq 0 ]] && break
+        sleep 0.1
+    done
+    hp=${output##*:}
+    [[ $hp =~ ^[0-9]+$ ]] || die "no port reported: $output"
+    wait_for_port 127.0.0.1 "$hp" 20
+    run curl -sS --max-time 10 "http://127.0.0.1:$hp/index.html"
+    assert_equal "$output" "eph"
+}
+
+@test "network: a busy host port fails the run naming the port, and nothing is left running" {
+    local port
+    port=$(free_port)
+    python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',$port)); s.listen(); time.sleep(30)" &
+    BG_PIDS+=($!)
+    wait_for_port 127.0.0.1 "$port"
+    sk 125 run --name busy -p "127.0.0.1:$port:80" "$IMAGE" echo must-not-run
+    assert_contains "$output" "127.0.0.1:$port/tcp"
+    assert_contains "$output" "already in use"
+    [[ $output != *must-not-run* ]] || die "the container ran"
+}
+
+@test "network: rootless, a host port below ip_unprivileged_port_start fails and says why" {
+    skip_if_root
+    local start
+    start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+    ((start > 1)) || skip "every port is unprivileged here"
+    sk 125 run --rm -p "127.0.0.1:$((start - 1)):80" "$IMAGE" true
+    assert_contains "$output" "ip_unprivileged_port_start"
+}
+
+@test "network: the host's loopback is reachable through 10.0.2.2 only when configured" {
+    local port
+    port=$(free_port)
+    mkdir -p "$BATS_TEST_TMPDIR/srv"
+    echo from-host >"$BATS_TEST_TMPDIR/srv/f"
+    python3 -m http.server --bind 127.0.0.1 --directory "$BATS_TEST_TMPDIR/srv" "$port" >/dev/null 2>&1 &
+    BG_PIDS+=($!)
+    wait_for_port 127.0.0.1 "$port"
+    sk '?' run --rm --network slirp "$IMAGE" timeout 3 wget -q -O - "http://10.0.2.2:$port/f"
+    [[ $status -ne 0 && $output != *from-host* ]] || die "the host's loopback was reachable without host-loopback"
+    printf 'network:\n  host-loopback: true\n' >"$BATS_TEST_TMPDIR/config.yaml"
+    sk --config "$BATS_TEST_TMPDIR/config.yaml" run --rm --network slirp "$IMAGE" \
+        sh -c "timeout 5 wget -q -O - http://host.containers.internal:$port/f"
+    assert_equal "$output" "from-host"
+}
+
+@test "network: --network container:A shares A's network: B reaches A's server on 127.0.0.1" {
+    local name=pod$(random_string 6)
+    bg_skiff "$BATS_TEST_TMPDIR/a.out" run --init --name "$name" --network slirp "$IMAGE" \
+        sh -c 'mkdir -p /www && echo from-a >/www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'
+    local i
+    for i in $(seq 100); do
+        run "$SKIFF_BIN" $(store_args) run --rm --network "container:$name" "$IMAGE" \
+            timeout 2 wget -q -O - http://127.0.0.1:8080/index.html
+        [[ $status -eq 0 ]] && break
+        sleep 0.1
+    done
+    assert_equal "$output" "from-a" "B through A's loopback (A said: $(cat "$BATS_TEST_TMPDIR/a.out"))"
+    sk run --rm --network "container:$name" "$IMAGE" ls /sys/class/net
+    assert_equal "$(tr '\n' ' ' <<<"$output")" "lo tap0 "
+    kill -TERM "${BG_PIDS[0]}"
+    wait "${BG_PIDS[0]}" || true
+    BG_PIDS=()
+    sk 125 run --rm --network "container:$name" "$IMAGE" true
+    assert_contains "$output" "not running"
+}
+
+@test "network: --dns, --dns-search, --dns-option and --add-host" {
+    sk run --rm --dns 192.0.2.53 --dns-search example.test --dns-option ndots:3 \
+        --add-host db.example.test:192.0.2.7 "$IMAGE" sh -c 'cat /etc/resolv.conf; cat /etc/hosts'
+    assert_contains "$output" "nameserver 192.0.2.53"
+    assert_contains "$output" "search example.test"
+    assert_contains "$output" "options ndots:3"
+    assert_contains "$output" "192.0.2.7	db.example.test"
+    sk 125 run --rm --dns not-an-ip "$IMAGE" true
+    sk 125 run --rm --add-host nocolon "$IMAGE" true
+}
+
+@test "network: modes none and host; ports need slirp; unknown modes list the valid ones" {
+    sk run --rm --network none "$IMAGE" cat /etc/resolv.conf
+    [[ $output != *10.0.2.3* ]] || die "none mode points at slirp's DNS"
+    sk 125 run --rm --network none -p 8080:80 "$IMAGE" true
+    assert_contains "$output" "slirp"
+    sk 125 run --rm --network bogus "$IMAGE" true
+    assert_contains "$output" "none, host, slirp"
+    sk 125 run --rm --network container:no-such-ctr "$IMAGE" true
+    assert_contains "$output" "no-such-ctr"
+    sk 125 run --rm -p 1.2.3:80:80 "$IMAGE" true
+    sk 125 run --rm -p 8080:80/sctp "$IMAGE" true
+}

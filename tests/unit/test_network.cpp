@@ -1,0 +1,103 @@
+// -p parsing, the network plan, and the generated resolv.conf and hosts.
+#include <catch2/catch.hpp>
+
+#include "config/config.hpp"
+#include "engine/network_plan.hpp"
+#include "net/port_spec.hpp"
+#include "util/error.hpp"
+
+using namespace skiff;
+
+TEST_CASE("-p forms") {
+    auto one = [](const std::string& v) {
+        auto b = net::parse_publish(v);
+        REQUIRE(b.size() == 1);
+        return net::encode(b[0]);
+    };
+    CHECK(one("8080:80") == "tcp::8080:80");
+    CHECK(one("127.0.0.1:8080:80") == "tcp:127.0.0.1:8080:80");
+    CHECK(one("127.0.0.1::80") == "tcp:127.0.0.1:0:80");
+    CHECK(one("80") == "tcp::0:80");
+    CHECK(one("53:53/udp") == "udp::53:53");
+    auto r = net::parse_publish("127.0.0.1:8080-8082:80-82/udp");
+    REQUIRE(r.size() == 3);
+    CHECK(net::encode(r[2]) == "udp:127.0.0.1:8082:82");
+    CHECK(net::parse_publish("80-81").size() == 2);
+    CHECK_THROWS_AS(net::parse_publish("8080:80/sctp"), Error);
+    CHECK_THROWS_AS(net::parse_publish("8080-8081:80"), Error);
+    CHECK_THROWS_AS(net::parse_publish("x:80"), Error);
+    CHECK_THROWS_AS(net::parse_publish("1.2.3:80:80"), Error);
+    CHECK_THROWS_AS(net::parse_publish("70000:80"), Error);
+    CHECK_THROWS_AS(net::parse_publish(""), Error);
+}
+
+TEST_CASE("encoded bindings round-trip and describe as podman port does") {
+    net::PortBinding b = net::decode("udp:127.0.0.1:5353:53");
+    CHECK(b.protocol == "udp");
+    CHECK(b.host_port == 5353);
+    CHECK(net::describe(b) == "53/udp -> 127.0.0.1:5353");
+    CHECK(net::describe(net::decode("tcp::8080:80")) == "80/tcp -> 0.0.0.0:8080");
+    CHECK_THROWS_AS(net::decode("tcp:1:2"), Error);
+}
+
+TEST_CASE("network modes") {
+    Config c;
+    engine::NetworkRequest r;
+    r.network = "slirp:mtu=1500";
+    auto p = engine::plan_network(r, c, true, {});
+    CHECK(p.mode == runtime::NetworkMode::slirp);
+    CHECK(p.mtu == 1500);
+    r.network = "slirp:mtu=10";
+    CHECK_THROWS_AS(engine::plan_network(r, c, true, {}), Error);
+    r.network = "bogus";
+    try {
+        engine::plan_network(r, c, true, {});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("none, host, slirp") != std::string::npos);
+        CHECK(e.exit_code() == 125);
+    }
+    r.network = "none";
+    r.publish = {"8080:80"};
+    CHECK_THROWS_AS(engine::plan_network(r, c, true, {}), Error);
+    r.network = "slirp";
+    r.publish = {"8080:80"};
+    r.publish_all = true;
+    p = engine::plan_network(r, c, true, {"80/tcp", "53/udp"});
+    REQUIRE(p.ports.size() == 2);
+    CHECK(net::encode(p.ports[1]) == "udp::0:53");
+}
+
+TEST_CASE("resolv.conf and hosts") {
+    Config c;
+    engine::NetworkRequest r;
+    r.network = "slirp";
+    auto p = engine::plan_network(r, c, true, {});
+    std::string host = "nameserver 127.0.0.53\nsearch example.com\noptions edns0\n";
+    CHECK(engine::resolv_conf_for(p, host) == "search example.com\nnameserver 10.0.2.3\noptions edns0\n");
+    r.network = "host";
+    p = engine::plan_network(r, c, true, {});
+    CHECK(engine::resolv_conf_for(p, host) == "search example.com\nnameserver 127.0.0.53\noptions edns0\n");
+    r.dns = {"192.0.2.1"};
+    r.dns_search = {"."};
+    r.dns_option = {"ndots:2"};
+    r.add_host = {"db:192.0.2.9"};
+    p = engine::plan_network(r, c, true, {});
+    CHECK(engine::resolv_conf_for(p, host) == "nameserver 192.0.2.1\noptions ndots:2\n");
+    CHECK(engine::hosts_for(p, "h1").find("192.0.2.9\tdb\n") != std::string::npos);
+    r.add_host = {"nocolon"};
+    CHECK_THROWS_AS(engine::plan_network(r, c, true, {}), Error);
+    r.add_host = {};
+    r.dns = {"not-an-ip"};
+    CHECK_THROWS_AS(engine::plan_network(r, c, true, {}), Error);
+}
+
+TEST_CASE("publishing without --network selects slirp when the default is none") {
+    Config c;
+    engine::NetworkRequest r;
+    r.publish = {"8080:80"};
+    auto p = engine::plan_network(r, c, false, {}); // root: default none
+    CHECK(p.mode == runtime::NetworkMode::slirp);
+    c.network = "none"; // configured explicitly: an error, not a silent change
+    CHECK_THROWS_AS(engine::plan_network(r, c, false, {}), Error);
+}
