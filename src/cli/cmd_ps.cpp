@@ -10,6 +10,7 @@
 #include "engine/container_inspect.hpp"
 #include "engine/container_state.hpp"
 #include "image/reference.hpp"
+#include "net/port_spec.hpp"
 #include "util/error.hpp"
 
 namespace skiff::cli {
@@ -42,6 +43,21 @@ std::string join_command(const std::vector<std::string>& argv, bool no_trunc) {
     for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
     if (!no_trunc && s.size() > 20) s = s.substr(0, 19) + "…";
     return "\"" + s + "\"";
+}
+
+// "127.0.0.1:8080->80/tcp, ..." as docker prints published ports.
+std::string ports_text(const engine::ContainerRecord& c) {
+    std::string out;
+    if (!engine::is_running(c)) return out;
+    for (const auto& p : c.ports) {
+        try {
+            net::PortBinding b = net::decode(p);
+            out += fmt::format("{}{}:{}->{}/{}", out.empty() ? "" : ", ", b.host_ip.empty() ? "0.0.0.0" : b.host_ip,
+                               b.host_port, b.container_port, b.protocol);
+        } catch (const std::exception&) {
+        }
+    }
+    return out;
 }
 
 bool matches_ancestor(const engine::ContainerRecord& c, const std::string& v) {
@@ -137,7 +153,7 @@ int run_ps(Context& ctx, const PsFlags& f) {
             {"State", c.state.status},
             {"Names", c.name},
             {"Labels", labels},
-            {"Ports", ""},
+            {"Ports", ports_text(c)},
             {"Mounts", c.mounts},
             {"Pid", c.state.pid},
             {"ExitCode", c.state.exit_code},
