@@ -45,15 +45,23 @@ size_t first_positional(const CLI::App& a, const std::vector<std::string>& args,
 std::vector<std::string> split_trailing_args(const CLI::App& app, const std::vector<std::string>& args,
                                              const std::vector<std::string>& commands,
                                              std::vector<std::string>& trailing) {
-    // The global flags come first, then the command's name.
+    // The global flags come first, then the command's name; a group
+    // (`container exec ...`) one level down.
     bool dd = false;
-    size_t cmd_at = first_positional(app, args, 0, dd);
-    if (dd || cmd_at >= args.size()) return args;
-    const std::string& name = args[cmd_at];
-    if (std::find(commands.begin(), commands.end(), name) == commands.end()) return args;
+    const CLI::App* parent = &app;
     const CLI::App* sub = nullptr;
-    for (const CLI::App* s : app.get_subcommands({}))
-        if (s->check_name(name)) sub = s;
+    size_t cmd_at = 0, from = 0;
+    for (int depth = 0; depth < 2 && sub == nullptr; ++depth) {
+        cmd_at = first_positional(*parent, args, from, dd);
+        if (dd || cmd_at >= args.size()) return args;
+        const CLI::App* found = nullptr;
+        for (const CLI::App* s : parent->get_subcommands({}))
+            if (s->check_name(args[cmd_at])) found = s;
+        if (found == nullptr) return args;
+        if (std::find(commands.begin(), commands.end(), args[cmd_at]) != commands.end()) sub = found;
+        parent = found;
+        from = cmd_at + 1;
+    }
     if (sub == nullptr) return args;
 
     size_t pos = first_positional(*sub, args, cmd_at + 1, dd);

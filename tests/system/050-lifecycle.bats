@@ -112,6 +112,9 @@ sk_inspect_monitor() { "$SKIFF_BIN" $(store_args) inspect --format '{{.State.Mon
     assert_match "$output" '^bar /etc [0-9a-f]{12}$'
     sk exec -u 1000:1000 box id -u
     assert_equal "$output" "1000"
+    # Flags after the command are the command's, also through the group.
+    sk container exec box sh -c 'printf "%s\n" "$1"' x -e
+    assert_equal "$output" "-e"
     sk 127 exec box no-such-command
     sk 125 exec no-such-container true
     # Capabilities as the container's: no CAP_SYS_ADMIN.
