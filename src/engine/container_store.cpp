@@ -185,31 +185,85 @@ void require_valid_container_name(const std::string& name) {
         throw Error(fmt::format("invalid container name \"{}\": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", name));
 }
 
-ContainerStore::ContainerStore(std::string root) : root_(std::move(root)), containers_(root_ + "/containers") {}
+ContainerStore::ContainerStore(std::string root)
+    : root_(std::move(root)), containers_(root_ + "/containers"), names_(containers_ + "/names") {}
+
+// names/NAME holds the id of the container called NAME: names are unique
+// and found without reading every record. Stores from before the index get
+// it built on their next create (under the lock); until then lookups scan.
+std::optional<std::string> ContainerStore::name_holder(const std::string& name) const {
+    try {
+        std::string id = read_file(names_ + "/" + name, 128);
+        if (id.size() == 64 && is_hex(id) && ::access(dir(id).c_str(), F_OK) == 0) return id;
+    } catch (const Error&) {
+    }
+    return std::nullopt;
+}
+
+void ContainerStore::claim_name(const std::string& name, const std::string& id) {
+    // A stale entry (its container is gone) is replaced.
+    replace_file(names_ + "/" + name, id, 0600);
+}
+
+void ContainerStore::release_name(const std::string& name, const std::string& id) {
+    if (name.empty()) return;
+    if (auto holder = name_holder(name); holder && *holder != id) return;
+    ::unlink((names_ + "/" + name).c_str());
+}
+
+void ContainerStore::ensure_index() {
+    struct stat st {};
+    if (::stat(names_.c_str(), &st) == 0) return;
+    std::string tmp = names_ + ".tmp";
+    storage::remove_tree(tmp);
+    make_dirs(tmp, 0700);
+    for (const auto& c : list()) replace_file(tmp + "/" + c.name, c.id, 0600);
+    if (::rename(tmp.c_str(), names_.c_str()) < 0) throw_errno("creating " + names_);
+}
 
 ContainerRecord ContainerStore::create(ContainerRecord rec) {
     make_dirs(containers_, 0700);
     FileLock lock(lock_path());
-    auto existing = list();
-    auto taken = [&](const std::string& n) {
-        for (const auto& c : existing)
-            if (c.name == n) return &c;
-        return static_cast<const ContainerRecord*>(nullptr);
-    };
+    ensure_index();
     if (rec.name.empty()) {
-        for (int i = 0; i < 100 && (rec.name.empty() || taken(rec.name)); ++i) rec.name = generate_name();
-        if (taken(rec.name)) rec.name += "_" + random_hex_id().substr(0, 6);
-    } else if (require_valid_container_name(rec.name); const ContainerRecord* holder = taken(rec.name)) {
-        throw Error(fmt::format("the container name \"{}\" is already in use by {}. You have to remove (or rename) "
-                                "that container to be able to reuse that name",
-                                rec.name, holder->id));
+        for (int i = 0; i < 100 && (rec.name.empty() || name_holder(rec.name)); ++i) rec.name = generate_name();
+        if (name_holder(rec.name)) rec.name += "_" + random_hex_id().substr(0, 6);
+    } else {
+        require_valid_container_name(rec.name);
+        if (auto holder = name_holder(rec.name))
+            throw Error(fmt::format("the container name \"{}\" is already in use by {}. You have to remove (or "
+                                    "rename) that container to be able to reuse that name",
+                                    rec.name, *holder));
     }
     if (rec.id.empty()) rec.id = random_hex_id();
     rec.created = now_rfc3339();
     std::string d = dir(rec.id);
     if (::mkdir(d.c_str(), 0700) < 0) throw_errno("creating " + d);
     replace_file(d + "/container.json", to_json(rec).dump(2), 0600);
+    claim_name(rec.name, rec.id);
     return rec;
+}
+
+void ContainerStore::rename(ContainerRecord& rec, const std::string& new_name) {
+    require_valid_container_name(new_name);
+    ensure_index();
+    if (auto holder = name_holder(new_name); holder && *holder != rec.id)
+        throw Error(fmt::format("the container name \"{}\" is already in use by {}. You have to remove (or rename) "
+                                "that container to be able to reuse that name",
+                                new_name, *holder));
+    std::string old = rec.name;
+    rec.name = new_name;
+    save(rec);
+    claim_name(new_name, rec.id);
+    release_name(old, rec.id);
+}
+
+std::optional<ContainerRecord> ContainerStore::load(const std::string& id) const {
+    try {
+        return from_json(json::parse(read_file(dir(id) + "/container.json", 1 << 20)));
+    } catch (const std::exception&) {
+        return std::nullopt; // half-created or being removed
+    }
 }
 
 void ContainerStore::save(const ContainerRecord& rec) {
@@ -234,21 +288,38 @@ std::vector<ContainerRecord> ContainerStore::list() const {
 }
 
 std::optional<ContainerRecord> ContainerStore::find(const std::string& key) const {
-    auto all = list();
-    for (const auto& c : all)
-        if (c.id == key || c.name == key) return c;
-    const ContainerRecord* match = nullptr;
-    if (!key.empty() && is_hex(key)) {
-        for (const auto& c : all) {
-            if (c.id.rfind(key, 0) == 0) {
-                if (match != nullptr)
-                    throw Error(fmt::format("more than one container matches the ID prefix '{}'", key));
-                match = &c;
-            }
-        }
+    if (key.empty()) return std::nullopt;
+    struct stat st {};
+    if (::stat(names_.c_str(), &st) < 0) {
+        // No index yet (a store from before it): scan the records.
+        auto all = list();
+        for (const auto& c : all)
+            if (c.id == key || c.name == key) return c;
+        const ContainerRecord* match = nullptr;
+        if (is_hex(key))
+            for (const auto& c : all)
+                if (c.id.rfind(key, 0) == 0) {
+                    if (match != nullptr)
+                        throw Error(fmt::format("more than one container matches the ID prefix '{}'", key));
+                    match = &c;
+                }
+        if (match != nullptr) return *match;
+        return std::nullopt;
     }
-    if (match != nullptr) return *match;
-    return std::nullopt;
+    if (key.size() == 64 && is_hex(key))
+        if (auto r = load(key)) return r;
+    if (key.find('/') == std::string::npos && key[0] != '.')
+        if (auto id = name_holder(key))
+            if (auto r = load(*id)) return r;
+    if (!is_hex(key)) return std::nullopt;
+    std::string match;
+    for (const std::string& n : list_dir(containers_)) {
+        if (n.size() != 64 || !is_hex(n) || n.rfind(key, 0) != 0) continue;
+        if (!match.empty()) throw Error(fmt::format("more than one container matches the ID prefix '{}'", key));
+        match = n;
+    }
+    if (match.empty()) return std::nullopt;
+    return load(match);
 }
 
 ContainerRecord ContainerStore::lookup(const std::string& key) const {
@@ -259,7 +330,9 @@ ContainerRecord ContainerStore::lookup(const std::string& key) const {
 
 void ContainerStore::remove(const std::string& id) {
     if (id.size() != 64 || !is_hex(id)) throw Error("refusing to remove container with a malformed id " + id);
+    auto rec = load(id);
     storage::remove_tree(dir(id));
+    if (rec) release_name(rec->name, id);
 }
 
 } // namespace skiff::engine

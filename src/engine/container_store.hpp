@@ -93,13 +93,22 @@ public:
     std::optional<ContainerRecord> find(const std::string& name_or_id) const;
     std::vector<ContainerRecord> list() const;
     void remove(const std::string& id);
+    // Under the lock: gives rec a new unique name and saves it.
+    void rename(ContainerRecord& rec, const std::string& new_name);
 
     std::string dir(const std::string& id) const { return containers_ + "/" + id; }
     std::string lock_path() const { return root_ + "/containers.lock"; }
 
 private:
+    std::optional<ContainerRecord> load(const std::string& id) const;
+    std::optional<std::string> name_holder(const std::string& name) const;
+    void claim_name(const std::string& name, const std::string& id);
+    void release_name(const std::string& name, const std::string& id);
+    void ensure_index();
+
     std::string root_;
     std::string containers_;
+    std::string names_; // names/NAME -> id
 };
 
 std::string now_rfc3339();

@@ -159,17 +159,10 @@ int wait_container(const Paths& paths, const std::string& key) {
 }
 
 void rename_container(const Paths& paths, const std::string& key, const std::string& new_name) {
-    require_valid_container_name(new_name);
     ContainerStore store(paths.root);
     FileLock lock(store.lock_path());
     ContainerRecord rec = store.lookup(key);
-    for (const auto& c : store.list())
-        if (c.name == new_name && c.id != rec.id)
-            throw Error(fmt::format("the container name \"{}\" is already in use by {}. You have to remove (or "
-                                    "rename) that container to be able to reuse that name",
-                                    new_name, c.id));
-    rec.name = new_name;
-    store.save(rec);
+    store.rename(rec, new_name);
 }
 
 std::vector<std::string> prune_containers(const Paths& paths) {

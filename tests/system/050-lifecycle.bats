@@ -260,7 +260,7 @@ sk_logs_count() { "$SKIFF_BIN" $(store_args) logs "$1" | grep -c tick; }
     sk ps -aq
     assert_equal "$output" ""
     local left
-    left=$(find "$BATS_FILE_TMPDIR/root/containers" -mindepth 1 -maxdepth 1 -type d | wc -l)
+    left=$(find "$BATS_FILE_TMPDIR/root/containers" -mindepth 1 -maxdepth 1 -type d -regextype egrep -regex '.*/[0-9a-f]{64}' | wc -l)
     assert_equal "$left" "0" "container dirs left"
 }
 
@@ -275,6 +275,11 @@ sk_logs_count() { "$SKIFF_BIN" $(store_args) logs "$1" | grep -c tick; }
     sk start -a made
     assert_equal "$output" "started"
     sk rename made renamed
+    # The old name is free again, the new one is taken.
+    sk create --name made "$IMAGE" true
+    sk container rm made
+    sk 125 create --name renamed "$IMAGE" true
+    assert_contains "$output" "already in use by $id"
     sk start renamed
     assert_equal "$output" "renamed"
     sk wait renamed
