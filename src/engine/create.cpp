@@ -42,8 +42,8 @@ namespace {
 
 // The checks that need no image: everything the user gave that can be
 // wrong fails before any work.
-void check_options(const Paths& paths, const Config& config, const RunOptions& o) {
-    plan_network(o.net, config, paths.rootless, {});
+NetworkPlan check_options(const Paths& paths, const Config& config, const RunOptions& o) {
+    NetworkPlan plan = plan_network(o.net, config, paths.rootless, {});
     parse_security_opts(o.security_opt);
     runtime::resolve_capabilities({o.cap_add, o.cap_drop, o.privileged}, runtime::last_capability());
     if (!o.userns.empty() && o.userns != "keep-id" && o.userns != "host")
@@ -57,26 +57,14 @@ void check_options(const Paths& paths, const Config& config, const RunOptions& o
     parse_detach_keys(o.detach_keys);
     if (o.remove && parse_restart_policy(o.restart).first != "no")
         throw Error("the --rm option conflicts with --restart: choose one");
-}
-
-std::vector<std::string> extra_env_of(const RunOptions& o) {
-    std::vector<std::string> extra;
-    for (const auto& f : o.env_files) {
-        auto lines = parse_env_file(read_file(f, 4 << 20), f, &host_env);
-        extra.insert(extra.end(), lines.begin(), lines.end());
-    }
-    for (const auto& e : o.env) {
-        if (e.find('=') != std::string::npos) extra.push_back(e);
-        else if (auto v = host_env(e)) extra.push_back(e + "=" + *v);
-    }
-    return extra;
+    return plan;
 }
 
 } // namespace
 
 ContainerRecord create_container(const Paths& paths, const Config& config, const RunOptions& o) {
     paths.ensure();
-    check_options(paths, config, o);
+    NetworkPlan plan = check_options(paths, config, o);
     std::vector<std::string> tmpfs_targets;
     for (const auto& t : o.tmpfs) tmpfs_targets.push_back(parse_tmpfs(t).target);
     std::vector<MountRequest> mounts = parse_mount_requests(o.volumes, o.mounts, tmpfs_targets);
@@ -88,7 +76,7 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
         if (m.kind == MountRequest::Kind::bind && m.must_exist && ::stat(m.source.c_str(), &st) < 0)
             throw Error(fmt::format("bind source path does not exist: {}", m.source), errno);
     }
-    std::vector<std::string> extra_env = extra_env_of(o);
+    std::vector<std::string> extra_env = user_env(o.env_files, o.env);
     std::map<std::string, std::string> label_map;
     for (const auto& l : o.labels) {
         auto eq = l.find('=');
@@ -126,7 +114,8 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
         rec.working_dir = !o.workdir.empty() ? o.workdir : (icfg.config.working_dir.empty() ? "/" : icfg.config.working_dir);
         if (rec.working_dir[0] != '/') throw Error(fmt::format("invalid working directory '{}': must be absolute", rec.working_dir));
         rec.user = user_spec;
-        NetworkPlan plan = plan_network(o.net, config, paths.rootless, icfg.config.exposed_ports);
+        // -P needs the image's EXPOSE ports: planned again with them.
+        if (o.net.publish_all) plan = plan_network(o.net, config, paths.rootless, icfg.config.exposed_ports);
         // The mode as asked (slirp:mtu=N), or the default chosen now.
         rec.network = o.net.network.empty() ? plan.name : o.net.network;
         rec.host.publish = o.net.publish;

@@ -58,15 +58,7 @@ int exec_in_container(const Paths& paths, const std::string& key, const ExecOpti
     }
     if (paths.rootless) spec.set_groups = !maps_of(rec).single_id;
 
-    std::vector<std::string> extra;
-    for (const auto& f : o.env_files) {
-        auto lines = parse_env_file(read_file(f, 4 << 20), f, &host_env);
-        extra.insert(extra.end(), lines.begin(), lines.end());
-    }
-    for (const auto& e : o.env) {
-        if (e.find('=') != std::string::npos) extra.push_back(e);
-        else if (auto v = host_env(e)) extra.push_back(e + "=" + *v);
-    }
+    std::vector<std::string> extra = user_env(o.env_files, o.env);
     spec.process.env = merge_env(rec.env, extra, rec.hostname, o.tty);
     spec.process.args = o.args;
     spec.process.cwd = o.workdir.empty() ? rec.working_dir : o.workdir;

@@ -1,5 +1,7 @@
 #include "engine/process_config.hpp"
 
+#include "util/fd.hpp"
+
 #include <charconv>
 #include <cstdlib>
 
@@ -176,6 +178,19 @@ ResolvedUser resolve_user(const std::string& user, std::string_view passwd, std:
         }
     }
     return r;
+}
+
+std::vector<std::string> user_env(const std::vector<std::string>& env_files, const std::vector<std::string>& env) {
+    std::vector<std::string> extra;
+    for (const auto& f : env_files) {
+        auto lines = parse_env_file(read_file(f, 4 << 20), f, &host_env);
+        extra.insert(extra.end(), lines.begin(), lines.end());
+    }
+    for (const auto& e : env) {
+        if (e.find('=') != std::string::npos) extra.push_back(e);
+        else if (auto v = host_env(e)) extra.push_back(e + "=" + *v);
+    }
+    return extra;
 }
 
 } // namespace skiff::engine

@@ -32,6 +32,10 @@ std::vector<std::string> merge_env(const std::vector<std::string>& image_env, co
 // "-e KEY" without a value: from the host environment (docker's rule).
 std::optional<std::string> host_env(const std::string& key);
 
+// The entries --env-file and -e give (files first; -e KEY takes the host's
+// value, or is dropped when the host has none), for merge_env.
+std::vector<std::string> user_env(const std::vector<std::string>& env_files, const std::vector<std::string>& env);
+
 struct ResolvedUser {
     uint32_t uid = 0;
     uint32_t gid = 0;

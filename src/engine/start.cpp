@@ -39,26 +39,6 @@ std::string self_exe() {
     return std::string(buf, static_cast<size_t>(n));
 }
 
-void send_fd(int sock, int fd) {
-    char byte = 'T';
-    struct iovec iov {&byte, 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u {};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_errno("handing the terminal to the monitor");
-}
-
 void send_pid(int sock, int pid) {
     char buf[1 + sizeof(int)] = {'P'};
     std::memcpy(buf + 1, &pid, sizeof pid);
@@ -191,7 +171,10 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         // The helper follows the container's exit; the monitor, whose
         // child it becomes when this process exits, reaps it.
         helper.release();
-        if (started.pty) send_fd(monitor::kStarterSync, started.pty.get());
+        char tag = 'T';
+        if (started.pty)
+            if (int err = send_fd(monitor::kStarterSync, started.pty.get(), &tag, 1); err != 0)
+                throw Error("handing the terminal to the monitor", err);
         send_pid(monitor::kStarterSync, started.pid);
         FileLock lock(store.lock_path());
         ContainerRecord now = store.lookup(id); // renamed meanwhile, say

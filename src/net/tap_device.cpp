@@ -99,22 +99,7 @@ int if_up(int s, const char* name) {
 
     // The fd, with an empty failure record as payload.
     ChildFailure none {};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u {};
-    struct iovec iov {&none, 1};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &tun, sizeof tun);
-    if (::sendmsg(fd, &msg, MSG_NOSIGNAL) < 0) fail(fd, "sending the tap fd", errno);
+    if (int err = send_fd(fd, tun, &none, 1); err != 0) fail(fd, "sending the tap fd", err);
     ::_exit(0);
 }
 

@@ -1,4 +1,5 @@
 #include "runtime/container_child.hpp"
+#include "util/fd.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -144,22 +145,7 @@ void setup_terminal(const ChildPlan& p, int fd) noexcept {
     if (::fchown(slave, p.uid, static_cast<gid_t>(-1)) < 0) die(fd, "chown", path, errno);
 
     char byte = 'P';
-    struct iovec iov {&byte, 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u {};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &master, sizeof(int));
-    if (::sendmsg(fd, &msg, MSG_NOSIGNAL) < 0) die(fd, "sending the pty to skiff", nullptr, errno);
+    if (int err = send_fd(fd, master, &byte, 1); err != 0) die(fd, "sending the pty to skiff", nullptr, err);
     ::close(master);
     // Wait until skiff has set the window size, so the command starts with it.
     char ack = 0;

@@ -1,7 +1,9 @@
 #include "util/fd.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util/error.hpp"
@@ -68,6 +70,27 @@ std::string read_all(int fd, size_t max_bytes) {
 std::string read_file(const std::string& path, size_t max_bytes) {
     UniqueFd fd = open_fd(path, O_RDONLY);
     return with_context("reading " + path, [&] { return read_all(fd.get(), max_bytes); });
+}
+
+int send_fd(int sock, int fd, const void* payload, size_t len) noexcept {
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u {};
+    struct iovec iov {const_cast<void*>(payload), len};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    while (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+        if (errno != EINTR) return errno;
+    return 0;
 }
 
 } // namespace skiff

@@ -2,6 +2,7 @@
 // is opened O_CLOEXEC so nothing leaks into a container by accident.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -30,6 +31,11 @@ private:
 };
 
 // A pipe with both ends O_CLOEXEC.
+// Sends fd over a unix socket (SCM_RIGHTS) with `len` bytes of payload.
+// Async-signal-safe (only sendmsg): usable between fork and exec. Returns 0
+// or the errno.
+int send_fd(int sock, int fd, const void* payload, size_t len) noexcept;
+
 struct Pipe {
     UniqueFd read;
     UniqueFd write;
