@@ -85,7 +85,7 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
 
     storage::ImageRecord image = resolve_image(paths, config, o.image, o.pull_policy, o.pull);
     storage::Store store(paths.root);
-    ImageConfig icfg = ImageConfig::parse(store.read_blob(Digest::parse(image.id), 4u << 20));
+    ImageConfig icfg = ImageConfig::parse(store.read_committed_blob(Digest::parse(image.id), 4u << 20));
 
     ContainerStore containers(paths.root);
     ContainerRecord rec;

@@ -2,11 +2,40 @@
 
 #include <openssl/evp.h>
 
+#include "util/dynlib.hpp"
 #include "util/error.hpp"
 
 namespace skiff {
 
 namespace {
+
+// libcrypto, opened on the first hash (see util/dynlib.hpp).
+#define SKIFF_CRYPTO_FUNCTIONS(X) \
+    X(EVP_sha256)                 \
+    X(EVP_sha512)                 \
+    X(EVP_MD_CTX_new)             \
+    X(EVP_MD_CTX_free)            \
+    X(EVP_DigestInit_ex)          \
+    X(EVP_DigestUpdate)           \
+    X(EVP_DigestFinal_ex)
+
+struct CryptoApi {
+#define SKIFF_CRYPTO_MEMBER(name) decltype(&::name) name;
+    SKIFF_CRYPTO_FUNCTIONS(SKIFF_CRYPTO_MEMBER)
+#undef SKIFF_CRYPTO_MEMBER
+};
+
+const CryptoApi& crypto() {
+    static const CryptoApi api = [] {
+        DynLib lib("libcrypto.so.3", "computing digests");
+        CryptoApi c{};
+#define SKIFF_CRYPTO_BIND(name) lib.bind(c.name, #name);
+        SKIFF_CRYPTO_FUNCTIONS(SKIFF_CRYPTO_BIND)
+#undef SKIFF_CRYPTO_BIND
+        return c;
+    }();
+    return api;
+}
 
 size_t hex_length_for(std::string_view algorithm) {
     if (algorithm == "sha256") return 64;
@@ -35,8 +64,8 @@ bool valid_algorithm_syntax(std::string_view a) {
 }
 
 const EVP_MD* md_for(std::string_view algorithm) {
-    if (algorithm == "sha256") return EVP_sha256();
-    if (algorithm == "sha512") return EVP_sha512();
+    if (algorithm == "sha256") return crypto().EVP_sha256();
+    if (algorithm == "sha512") return crypto().EVP_sha512();
     return nullptr;
 }
 
@@ -79,15 +108,17 @@ Digest Digest::sha256_of(std::string_view data) {
 
 struct Hasher::Ctx {
     EVP_MD_CTX* md = nullptr;
-    ~Ctx() { EVP_MD_CTX_free(md); }
+    ~Ctx() {
+        if (md != nullptr) crypto().EVP_MD_CTX_free(md);
+    }
 };
 
 Hasher::Hasher(std::string_view algorithm) : ctx_(std::make_unique<Ctx>()), algorithm_(algorithm) {
     const EVP_MD* md = md_for(algorithm);
     if (!md) throw Error("unsupported digest algorithm '" + std::string(algorithm) + "'");
-    ctx_->md = EVP_MD_CTX_new();
+    ctx_->md = crypto().EVP_MD_CTX_new();
     if (!ctx_->md) throw Error("allocating a " + algorithm_ + " context failed");
-    if (EVP_DigestInit_ex(ctx_->md, md, nullptr) != 1) throw Error("initialising " + algorithm_ + " failed");
+    if (crypto().EVP_DigestInit_ex(ctx_->md, md, nullptr) != 1) throw Error("initialising " + algorithm_ + " failed");
 }
 
 Hasher::~Hasher() = default;
@@ -97,14 +128,14 @@ Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 void Hasher::update(const void* data, size_t len) {
     if (!ctx_) throw Error("hasher used after finish()");
     if (len == 0) return;
-    if (EVP_DigestUpdate(ctx_->md, data, len) != 1) throw Error(algorithm_ + " update failed");
+    if (crypto().EVP_DigestUpdate(ctx_->md, data, len) != 1) throw Error(algorithm_ + " update failed");
 }
 
 Digest Hasher::finish() {
     if (!ctx_) throw Error("hasher finished twice");
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    if (EVP_DigestFinal_ex(ctx_->md, out, &n) != 1) throw Error(algorithm_ + " final failed");
+    if (crypto().EVP_DigestFinal_ex(ctx_->md, out, &n) != 1) throw Error(algorithm_ + " final failed");
     ctx_.reset();
     static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <slirp/libslirp.h>
+#include "net/slirp_api.hpp"
 
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -193,7 +193,7 @@ SlirpNetwork::SlirpNetwork(UniqueFd tap, const SlirpOptions& opt) : impl_(new Im
     cfg.if_mru = static_cast<size_t>(opt.mtu);
     cfg.disable_host_loopback = !opt.host_loopback;
     cfg.enable_emu = false;
-    impl_->slirp = slirp_new(&cfg, &kCallbacks, impl_);
+    impl_->slirp = slirp_api().slirp_new(&cfg, &kCallbacks, impl_);
     if (impl_->slirp == nullptr) throw Error("starting libslirp");
     guard.release();
 
@@ -201,7 +201,7 @@ SlirpNetwork::SlirpNetwork(UniqueFd tap, const SlirpOptions& opt) : impl_(new Im
     for (PortBinding b : opt.ports) {
         b.host_port = probe_port(b, unpriv);
         struct in_addr host = ipv4(b.host_ip.empty() ? "0.0.0.0" : b.host_ip.c_str());
-        if (slirp_add_hostfwd(impl_->slirp, b.protocol == "udp", host, b.host_port, ipv4("10.0.2.100"),
+        if (slirp_api().slirp_add_hostfwd(impl_->slirp, b.protocol == "udp", host, b.host_port, ipv4("10.0.2.100"),
                               b.container_port) < 0)
             throw Error(fmt::format("publishing port {}:{}/{}: libslirp could not bind it",
                                     b.host_ip.empty() ? "0.0.0.0" : b.host_ip, b.host_port, b.protocol));
@@ -210,7 +210,7 @@ SlirpNetwork::SlirpNetwork(UniqueFd tap, const SlirpOptions& opt) : impl_(new Im
 }
 
 SlirpNetwork::~SlirpNetwork() {
-    if (impl_->slirp != nullptr) slirp_cleanup(impl_->slirp);
+    if (impl_->slirp != nullptr) slirp_api().slirp_cleanup(impl_->slirp);
     delete impl_;
 }
 
@@ -221,7 +221,7 @@ void SlirpNetwork::run(int until_fd) {
         s.pfds.clear();
         s.pfds.push_back({until_fd, POLLIN, 0});
         s.pfds.push_back({s.tap.get(), POLLIN, 0});
-        slirp_pollfds_fill(s.slirp, &timeout, &Impl::add_poll, &s);
+        slirp_api().slirp_pollfds_fill(s.slirp, &timeout, &Impl::add_poll, &s);
         int wait = timeout == UINT32_MAX ? -1 : static_cast<int>(std::min<uint32_t>(timeout, 1000));
         int r = ::poll(s.pfds.data(), s.pfds.size(), wait);
         if (r < 0 && errno != EINTR) throw_errno("poll");
@@ -231,10 +231,10 @@ void SlirpNetwork::run(int until_fd) {
             for (int i = 0; i < 64; ++i) {
                 ssize_t n = ::read(s.tap.get(), s.buf.data(), s.buf.size());
                 if (n <= 0) break;
-                slirp_input(s.slirp, s.buf.data(), static_cast<int>(n));
+                slirp_api().slirp_input(s.slirp, s.buf.data(), static_cast<int>(n));
             }
         }
-        slirp_pollfds_poll(s.slirp, r < 0, &Impl::get_revents, &s);
+        slirp_api().slirp_pollfds_poll(s.slirp, r < 0, &Impl::get_revents, &s);
     }
 }
 

@@ -3,9 +3,8 @@
 #include <cctype>
 #include <cerrno>
 #include <exception>
-#include <mutex>
 
-#include <curl/curl.h>
+#include "registry/curl_api.hpp"
 
 #include "util/fd.hpp"
 
@@ -15,15 +14,8 @@ namespace {
 
 constexpr size_t kMaxErrorBody = 64u << 10;
 
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("initialising libcurl failed");
-    });
-}
-
 struct EasyDeleter {
-    void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
+    void operator()(CURL* c) const noexcept { curl_api().curl_easy_cleanup(c); }
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 
@@ -33,9 +25,9 @@ public:
     HeaderList() = default;
     HeaderList(const HeaderList&) = delete;
     HeaderList& operator=(const HeaderList&) = delete;
-    ~HeaderList() { curl_slist_free_all(list_); }
+    ~HeaderList() { curl_api().curl_slist_free_all(list_); }
     void add(const std::string& h) {
-        curl_slist* n = curl_slist_append(list_, h.c_str());
+        curl_slist* n = curl_api().curl_slist_append(list_, h.c_str());
         if (!n) throw Error("out of memory building HTTP headers");
         list_ = n;
     }
@@ -62,7 +54,7 @@ std::string trim(std::string_view s) {
 std::string system_ca_bundle(CURL* easy) {
     std::vector<std::string> candidates;
     char* def = nullptr;
-    if (curl_easy_getinfo(easy, CURLINFO_CAINFO, &def) == CURLE_OK && def) candidates.emplace_back(def);
+    if (curl_api().curl_easy_getinfo(easy, CURLINFO_CAINFO, &def) == CURLE_OK && def) candidates.emplace_back(def);
     candidates.emplace_back("/etc/ssl/certs/ca-certificates.crt");
     candidates.emplace_back("/etc/pki/tls/certs/ca-bundle.crt");
     for (const auto& path : candidates) {
@@ -88,7 +80,7 @@ struct Transfer {
 
     bool status_ok() const {
         long code = 0;
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+        curl_api().curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
         return code >= 200 && code < 300;
     }
 };
@@ -157,8 +149,8 @@ int on_progress(void* ud, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 template <typename T>
 void setopt(CURL* easy, CURLoption opt, T value) {
-    CURLcode rc = curl_easy_setopt(easy, opt, value);
-    if (rc != CURLE_OK) throw Error(std::string("configuring libcurl: ") + curl_easy_strerror(rc));
+    CURLcode rc = curl_api().curl_easy_setopt(easy, opt, value);
+    if (rc != CURLE_OK) throw Error(std::string("configuring libcurl: ") + curl_api().curl_easy_strerror(rc));
 }
 
 } // namespace
@@ -171,8 +163,7 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(TransportOptions opts) : impl_(std::make_unique<Impl>()) {
-    global_init();
-    impl_->easy.reset(curl_easy_init());
+    impl_->easy.reset(curl_api().curl_easy_init());
     if (!impl_->easy) throw Error("creating a libcurl handle failed");
     impl_->opts = std::move(opts);
 }
@@ -184,7 +175,7 @@ HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 HttpResponse HttpClient::perform(const HttpRequest& req, const TlsSettings& tls, const BodySink& sink,
                                  size_t max_body) {
     CURL* easy = impl_->easy.get();
-    curl_easy_reset(easy); // keeps the connection and TLS session caches
+    curl_api().curl_easy_reset(easy); // keeps the connection and TLS session caches
     HttpResponse resp;
     resp.url = req.url;
     Transfer t{easy, &resp, &sink, &req, &impl_->opts, max_body, nullptr};
@@ -246,26 +237,26 @@ HttpResponse HttpClient::perform(const HttpRequest& req, const TlsSettings& tls,
     }
     setopt(easy, CURLOPT_HTTPHEADER, headers.get());
 
-    CURLcode rc = curl_easy_perform(easy);
+    CURLcode rc = curl_api().curl_easy_perform(easy);
     if (t.error) std::rethrow_exception(t.error);
     if (rc != CURLE_OK) {
         long os_errno = 0;
-        curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+        curl_api().curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
         std::string host = url_host(req.url);
         bool tls_handshake = rc == CURLE_SSL_CONNECT_ERROR;
         if (rc == CURLE_COULDNT_CONNECT && os_errno != 0)
             throw TransportError("cannot connect to " + host, static_cast<int>(os_errno), rc, false);
-        std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        std::string detail = errbuf[0] ? errbuf : curl_api().curl_easy_strerror(rc);
         if (rc == CURLE_COULDNT_RESOLVE_HOST) detail = "cannot resolve host name";
         if (rc == CURLE_PEER_FAILED_VERIFICATION)
             detail += " (to trust a private CA put it in certs.d/" + host +
                       "/ca.crt (~/.config/containers/certs.d or /etc/containers/certs.d), or use --tls-verify=false)";
         throw TransportError(req.method + " " + req.url + ": " + detail, 0, rc, tls_handshake);
     }
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &resp.status);
+    curl_api().curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &resp.status);
     if (resp.status >= 300 && resp.status < 400) {
         char* loc = nullptr;
-        if (curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc) resp.redirect_url = loc;
+        if (curl_api().curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc) resp.redirect_url = loc;
     }
     return resp;
 }

@@ -3,15 +3,15 @@
 
 #include <memory>
 
-#include <archive.h>
+#include "storage/archive_api.hpp"
 
 namespace skiff::storage {
 
 struct ArchiveReadFree {
-    void operator()(archive* a) const noexcept { archive_read_free(a); }
+    void operator()(archive* a) const noexcept { archive_api().archive_read_free(a); }
 };
 struct ArchiveWriteFree {
-    void operator()(archive* a) const noexcept { archive_write_free(a); }
+    void operator()(archive* a) const noexcept { archive_api().archive_write_free(a); }
 };
 
 using ArchiveReader = std::unique_ptr<archive, ArchiveReadFree>;

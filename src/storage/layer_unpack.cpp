@@ -35,8 +35,8 @@ struct Source {
 };
 
 [[noreturn]] void throw_archive(archive* a, const std::string& what) {
-    const char* msg = archive_error_string(a);
-    throw Error(what + ": " + (msg ? msg : "unknown libarchive error"), archive_errno(a) > 0 ? archive_errno(a) : 0);
+    const char* msg = archive_api().archive_error_string(a);
+    throw Error(what + ": " + (msg ? msg : "unknown libarchive error"), archive_api().archive_errno(a) > 0 ? archive_api().archive_errno(a) : 0);
 }
 
 la_ssize_t inner_read(archive* a, void* client, const void** buf) {
@@ -47,7 +47,7 @@ la_ssize_t inner_read(archive* a, void* client, const void** buf) {
         return static_cast<la_ssize_t>(n);
     } catch (...) {
         src->error = std::current_exception();
-        archive_set_error(a, EIO, "layer read callback failed");
+        archive_api().archive_set_error(a, EIO, "layer read callback failed");
         return -1;
     }
 }
@@ -55,11 +55,11 @@ la_ssize_t inner_read(archive* a, void* client, const void** buf) {
 // Produces the next chunk of uncompressed tar for the outer reader.
 size_t pull_plain(Source& src, archive* outer) {
     if (src.eof) return 0;
-    la_ssize_t n = archive_read_data(src.inner.get(), src.out_buf.data(), src.out_buf.size());
+    la_ssize_t n = archive_api().archive_read_data(src.inner.get(), src.out_buf.data(), src.out_buf.size());
     if (n < 0) {
-        const char* msg = archive_error_string(src.inner.get());
+        const char* msg = archive_api().archive_error_string(src.inner.get());
         if (outer)
-            archive_set_error(outer, archive_errno(src.inner.get()) > 0 ? archive_errno(src.inner.get()) : EIO,
+            archive_api().archive_set_error(outer, archive_api().archive_errno(src.inner.get()) > 0 ? archive_api().archive_errno(src.inner.get()) : EIO,
                               "%s", msg ? msg : "decompression failed");
         else if (src.error)
             std::rethrow_exception(src.error);
@@ -85,34 +85,34 @@ la_ssize_t outer_read(archive* a, void* client, const void** buf) {
         return static_cast<la_ssize_t>(n);
     } catch (...) {
         src->error = std::current_exception();
-        archive_set_error(a, EIO, "hashing the layer failed");
+        archive_api().archive_set_error(a, EIO, "hashing the layer failed");
         return -1;
     }
 }
 
 void open_inner(Source& src, int fd, const LayerReadFn* fn) {
-    src.inner.reset(archive_read_new());
+    src.inner.reset(archive_api().archive_read_new());
     archive* a = src.inner.get();
     if (!a) throw Error("allocating a libarchive reader", ENOMEM);
     // Explicit filters rather than _all: _all would fork external programs
     // (lzop, lrzip, ...) for formats no registry serves.
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_zstd(a);
-    archive_read_support_filter_xz(a);
-    archive_read_support_filter_bzip2(a);
-    archive_read_support_format_raw(a);
+    archive_api().archive_read_support_filter_gzip(a);
+    archive_api().archive_read_support_filter_zstd(a);
+    archive_api().archive_read_support_filter_xz(a);
+    archive_api().archive_read_support_filter_bzip2(a);
+    archive_api().archive_read_support_format_raw(a);
     int r;
     if (fn) {
         src.read_fn = fn;
         src.in_buf.resize(kBlock);
-        r = archive_read_open(a, &src, nullptr, inner_read, nullptr);
+        r = archive_api().archive_read_open(a, &src, nullptr, inner_read, nullptr);
     } else {
-        r = archive_read_open_fd(a, fd, kBlock);
+        r = archive_api().archive_read_open_fd(a, fd, kBlock);
     }
     if (src.error) std::rethrow_exception(src.error);
     if (r != ARCHIVE_OK) throw_archive(a, "opening the layer stream");
     archive_entry* e = nullptr;
-    r = archive_read_next_header(a, &e);
+    r = archive_api().archive_read_next_header(a, &e);
     if (src.error) std::rethrow_exception(src.error);
     if (r == ARCHIVE_EOF) throw Error("the layer stream is empty");
     if (r < ARCHIVE_WARN) throw_archive(a, "reading the layer stream");
@@ -140,11 +140,11 @@ UnpackResult run(Source& src, int target_dirfd, const UnpackOptions& opts) {
     src.out_buf.resize(kBlock);
     if (opts.compute_diff_id) src.hash.emplace();
 
-    ArchiveReader outer(archive_read_new());
+    ArchiveReader outer(archive_api().archive_read_new());
     archive* a = outer.get();
     if (!a) throw Error("allocating a libarchive reader", ENOMEM);
-    archive_read_support_format_tar(a); // also reads gnutar and pax
-    if (archive_read_open(a, &src, nullptr, outer_read, nullptr) != ARCHIVE_OK) {
+    archive_api().archive_read_support_format_tar(a); // also reads gnutar and pax
+    if (archive_api().archive_read_open(a, &src, nullptr, outer_read, nullptr) != ARCHIVE_OK) {
         if (src.error) std::rethrow_exception(src.error);
         throw_archive(a, "opening the layer tar");
     }
@@ -153,11 +153,11 @@ UnpackResult run(Source& src, int target_dirfd, const UnpackOptions& opts) {
     detail::UnpackContext ctx{target_dirfd, opts, result, {}, {}, {}};
     for (;;) {
         archive_entry* e = nullptr;
-        int r = archive_read_next_header(a, &e);
+        int r = archive_api().archive_read_next_header(a, &e);
         if (src.error) std::rethrow_exception(src.error);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) throw_archive(a, "reading the layer tar");
-        const char* raw_name = archive_entry_pathname(e);
+        const char* raw_name = archive_api().archive_entry_pathname(e);
         std::string name = raw_name ? raw_name : "";
         with_context("layer entry '" + name + "'", [&] {
             std::string rel = clean_entry_path(name);

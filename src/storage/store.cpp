@@ -64,6 +64,10 @@ std::string Store::read_blob(const Digest& d, size_t max_bytes) const {
     return data;
 }
 
+std::string Store::read_committed_blob(const Digest& d, size_t max_bytes) const {
+    return read_file(blob_path(d), max_bytes);
+}
+
 // --- layers
 
 std::string Store::layer_path(const std::string& chain_id) const {

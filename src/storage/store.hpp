@@ -103,6 +103,11 @@ public:
     BlobWriter open_blob_writer(const Digest& expected, std::optional<uint64_t> expected_size = std::nullopt) const;
     // Small blobs (manifests, configs), verified against d as they are read.
     std::string read_blob(const Digest& d, size_t max_bytes = 16u << 20) const;
+    // The same without hashing, for the image config that create/run read on
+    // every start: blobs are verified before they are renamed into the store,
+    // and hashing here would load libcrypto for nothing (as containers-storage,
+    // the store trusts its own committed content).
+    std::string read_committed_blob(const Digest& d, size_t max_bytes = 16u << 20) const;
 
     // --- layers (by chain ID, "sha256:<hex>")
     bool has_layer(const std::string& chain_id) const;

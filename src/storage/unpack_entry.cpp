@@ -39,19 +39,19 @@ timespec entry_time(bool set, time_t sec, long nsec) {
 }
 
 void entry_times(archive_entry* e, timespec out[2]) {
-    out[1] = entry_time(archive_entry_mtime_is_set(e), archive_entry_mtime(e), archive_entry_mtime_nsec(e));
-    out[0] = archive_entry_atime_is_set(e)
-                 ? entry_time(true, archive_entry_atime(e), archive_entry_atime_nsec(e))
+    out[1] = entry_time(archive_api().archive_entry_mtime_is_set(e), archive_api().archive_entry_mtime(e), archive_api().archive_entry_mtime_nsec(e));
+    out[0] = archive_api().archive_entry_atime_is_set(e)
+                 ? entry_time(true, archive_api().archive_entry_atime(e), archive_api().archive_entry_atime_nsec(e))
                  : out[1];
 }
 
-mode_t entry_perm(archive_entry* e) { return archive_entry_perm(e) & 07777; }
+mode_t entry_perm(archive_entry* e) { return archive_api().archive_entry_perm(e) & 07777; }
 
 // chown failing because the id has no mapping here is counted, not fatal.
 void chown_entry(UnpackContext& ctx, int dirfd, const char* name, archive_entry* e, const std::string& rel) {
     if (!ctx.opts.preserve_owner) return;
-    auto uid = static_cast<uid_t>(archive_entry_uid(e));
-    auto gid = static_cast<gid_t>(archive_entry_gid(e));
+    auto uid = static_cast<uid_t>(archive_api().archive_entry_uid(e));
+    auto gid = static_cast<gid_t>(archive_api().archive_entry_gid(e));
     if (::fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH)) == 0) return;
     if (errno == EPERM || errno == EINVAL) {
         if (ctx.result.chown_failures++ == 0) ctx.result.first_chown_failure = rel;
@@ -73,8 +73,8 @@ void set_xattrs(UnpackContext& ctx, int fd, archive_entry* e) {
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
-    archive_entry_xattr_reset(e);
-    while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    archive_api().archive_entry_xattr_reset(e);
+    while (archive_api().archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
         if (!name || !want_xattr(ctx, name)) continue;
         if (::fsetxattr(fd, name, value, size, 0) < 0) ctx.result.xattr_failures++;
     }
@@ -116,11 +116,11 @@ void copy_data(UnpackContext& ctx, archive* a, int fd) {
     size_t size = 0;
     la_int64_t offset = 0;
     for (;;) {
-        int r = archive_read_data_block(a, &buf, &size, &offset);
+        int r = archive_api().archive_read_data_block(a, &buf, &size, &offset);
         if (r == ARCHIVE_EOF) return;
         if (r < ARCHIVE_WARN) {
-            const char* msg = archive_error_string(a);
-            throw Error(std::string("reading file data: ") + (msg ? msg : "unknown error"), archive_errno(a));
+            const char* msg = archive_api().archive_error_string(a);
+            throw Error(std::string("reading file data: ") + (msg ? msg : "unknown error"), archive_api().archive_errno(a));
         }
         auto p = static_cast<const char*>(buf);
         size_t left = size;
@@ -145,7 +145,7 @@ void write_file(UnpackContext& ctx, archive* a, archive_entry* e, const std::str
     clear_slot(pfd.get(), name, false);
     UniqueFd fd = openat_fd(pfd.get(), name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
     copy_data(ctx, a, fd.get());
-    if (archive_entry_size_is_set(e) && ::ftruncate(fd.get(), archive_entry_size(e)) < 0)
+    if (archive_api().archive_entry_size_is_set(e) && ::ftruncate(fd.get(), archive_api().archive_entry_size(e)) < 0)
         throw_errno("setting the file size"); // sparse tail
     chown_entry(ctx, fd.get(), "", e, rel);
     if (::fchmod(fd.get(), entry_perm(e)) < 0) throw_errno("chmod"); // after chown: keeps setuid
@@ -156,7 +156,7 @@ void write_file(UnpackContext& ctx, archive* a, archive_entry* e, const std::str
 }
 
 void write_symlink(UnpackContext& ctx, archive_entry* e, const std::string& rel) {
-    const char* target = archive_entry_symlink(e);
+    const char* target = archive_api().archive_entry_symlink(e);
     if (!target || !*target) throw Error("symlink without a target");
     auto [parent, name] = split_parent(rel);
     UniqueFd pfd = make_dirs_in_root(ctx.root, parent);
@@ -173,7 +173,7 @@ void write_symlink(UnpackContext& ctx, archive_entry* e, const std::string& rel)
 void write_hardlink(UnpackContext& ctx, archive_entry* e, const std::string& rel) {
     std::string target;
     try {
-        target = clean_entry_path(archive_entry_hardlink(e));
+        target = clean_entry_path(archive_api().archive_entry_hardlink(e));
     } catch (Error& err) {
         throw err.context("hardlink target");
     }
@@ -202,7 +202,7 @@ void write_special(UnpackContext& ctx, archive_entry* e, const std::string& rel,
     auto [parent, name] = split_parent(rel);
     UniqueFd pfd = make_dirs_in_root(ctx.root, parent);
     clear_slot(pfd.get(), name, false);
-    dev_t dev = type == S_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+    dev_t dev = type == S_IFIFO ? 0 : makedev(archive_api().archive_entry_rdevmajor(e), archive_api().archive_entry_rdevminor(e));
     if (::mknodat(pfd.get(), name.c_str(), type | 0600, dev) < 0) {
         if (type != S_IFIFO && (errno == EPERM || errno == EACCES)) {
             ctx.result.devices_skipped++; // no CAP_MKNOD here: skipped, counted
@@ -222,8 +222,8 @@ void write_special(UnpackContext& ctx, archive_entry* e, const std::string& rel,
 } // namespace
 
 void write_entry(UnpackContext& ctx, archive* a, archive_entry* e, const std::string& rel) {
-    const char* hl = archive_entry_hardlink(e);
-    mode_t type = archive_entry_filetype(e);
+    const char* hl = archive_api().archive_entry_hardlink(e);
+    mode_t type = archive_api().archive_entry_filetype(e);
     if (rel.empty() && (hl || type != AE_IFDIR)) throw Error("a non-directory entry names the root");
     if (hl) {
         write_hardlink(ctx, e, rel);

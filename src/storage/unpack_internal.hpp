@@ -6,8 +6,7 @@
 #include <string>
 #include <unordered_set>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "storage/archive_api.hpp"
 
 #include "storage/layer_unpack.hpp"
 

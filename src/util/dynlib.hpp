@@ -1,0 +1,35 @@
+// Libraries that only some commands need are opened on first use instead of
+// being linked: libcurl (registries), libarchive (layer tars), libslirp (the
+// network helper) and libcrypto (digests). Linking them made every skiff
+// process map some 45 shared objects before main(), about 25 ms here, which
+// `skiff run`, `ps` and the helpers of a detached start paid for nothing.
+//
+// A library is opened with dlopen(RTLD_NOW | RTLD_LOCAL) and stays loaded
+// for the life of the process: curl and OpenSSL register exit handlers and
+// keep global state, so closing them is never safe.
+#pragma once
+
+#include <string>
+
+namespace skiff {
+
+class DynLib {
+public:
+    // Opens soname; what says what it is needed for ("talking to
+    // registries"). Throws Error naming the library and dlerror().
+    DynLib(const char* soname, const char* what);
+
+    // Sets fn to the address of symbol name; throws Error if it is missing.
+    template <typename F>
+    void bind(F*& fn, const char* name) const {
+        fn = reinterpret_cast<F*>(address_of(name));
+    }
+
+private:
+    void* address_of(const char* name) const;
+
+    void* handle_;
+    std::string soname_;
+};
+
+} // namespace skiff
