@@ -22,7 +22,9 @@
 #include "storage/store.hpp"
 #include "storage/layer_unpack.hpp"
 #include "storage/tree_copy.hpp"
+#include "storage/archive_api.hpp"
 #include "storage/tree_tar.hpp"
+#include "util/dynlib.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -167,6 +169,7 @@ UniqueFd join_running_root(int pid) {
     UniqueFd mns = open_fd(fmt::format("/proc/{}/ns/mnt", pid), O_RDONLY);
     struct stat mine {}, theirs {};
     if (::stat("/proc/self/ns/user", &mine) < 0 || ::fstat(uns.get(), &theirs) < 0) throw_errno("reading user namespaces");
+    forbid_library_loading("joining the container's mount namespace");
     if (mine.st_ino != theirs.st_ino && ::setns(uns.get(), CLONE_NEWUSER) < 0)
         throw_errno("joining the container's user namespace");
     if (::setns(mns.get(), CLONE_NEWNS) < 0) throw_errno("joining the container's mount namespace");
@@ -280,6 +283,7 @@ void copy_in(const Paths& paths, const ContainerRecord& rec, const std::string& 
 void copy_out_tar(const Paths& paths, const ContainerRecord& rec, const std::string& cdir, const std::string& src) {
     bool contents = ends_with(src, "/.");
     std::string rel = storage::clean_entry_path(container_abs(src, rec));
+    storage::archive_api(); // loaded from the host's files, before joining the container
     with_container_root(paths, rec, cdir, [&](int rootfd) {
         if (contents) {
             UniqueFd d = storage::open_in_root(rootfd, rel, O_RDONLY | O_DIRECTORY);
@@ -297,6 +301,7 @@ void copy_out_tar(const Paths& paths, const ContainerRecord& rec, const std::str
 void copy_in_tar(const Paths& paths, const ContainerRecord& rec, const std::string& cdir, const std::string& dst,
                  bool archive) {
     std::string rel = storage::clean_entry_path(container_abs(dst, rec));
+    storage::archive_api(); // loaded from the host's files, before joining the container
     with_container_root(paths, rec, cdir, [&](int rootfd) {
         UniqueFd dir;
         try {

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "storage/archive_api.hpp"
-
 #include "storage/archive_ptr.hpp"
 #include "util/dir_list.hpp"
 #include "util/error.hpp"

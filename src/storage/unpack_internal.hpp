@@ -7,7 +7,6 @@
 #include <unordered_set>
 
 #include "storage/archive_api.hpp"
-
 #include "storage/layer_unpack.hpp"
 
 namespace skiff::storage::detail {

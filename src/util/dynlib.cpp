@@ -6,7 +6,17 @@
 
 namespace skiff {
 
-DynLib::DynLib(const char* soname, const char* what) : handle_(dlopen(soname, RTLD_NOW | RTLD_LOCAL)), soname_(soname) {
+namespace {
+const char* forbidden_because = nullptr;
+} // namespace
+
+void forbid_library_loading(const char* reason) noexcept { forbidden_because = reason; }
+
+DynLib::DynLib(const char* soname, const char* what) : handle_(nullptr), soname_(soname) {
+    if (forbidden_because != nullptr)
+        throw Error(std::string("refusing to load ") + soname + " (needed for " + what + ") after " +
+                    forbidden_because + ": it would come from the container's files");
+    handle_ = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
     if (handle_ == nullptr) {
         const char* why = dlerror();
         throw Error(std::string("cannot load ") + soname + ", needed for " + what + ": " +

@@ -7,6 +7,11 @@
 // A library is opened with dlopen(RTLD_NOW | RTLD_LOCAL) and stays loaded
 // for the life of the process: curl and OpenSSL register exit handlers and
 // keep global state, so closing them is never safe.
+//
+// A library must be loaded before the process enters a container's mount
+// namespace: after that, dlopen would look for it in the container's files
+// and run the container's code with skiff's privileges. Code that joins one
+// calls forbid_library_loading() first, and loads what it needs before that.
 #pragma once
 
 #include <string>
@@ -31,5 +36,10 @@ private:
     void* handle_;
     std::string soname_;
 };
+
+// From now on every DynLib throws; reason names the step ("joining the
+// container's mount namespace"). For processes that are about to enter a
+// container's file system.
+void forbid_library_loading(const char* reason) noexcept;
 
 } // namespace skiff

@@ -56,3 +56,25 @@ load helpers
     run_skiff --root "$BATS_FILE_TMPDIR/root" --runroot "$BATS_FILE_TMPDIR/run" run --rm -q "$IMAGE" sh -c 'echo "$0 $1"' -e --rm
     assert_equal "$output" "-e --rm"
 }
+
+@test "cli: the binary links libc only; libcurl, libarchive, libslirp and libcrypto load on demand" {
+    command -v readelf >/dev/null || skip "readelf (binutils) not installed"
+    local needed lib
+    needed=$(readelf -d "$SKIFF_BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+    assert_match "$needed" "libc\.so\.6"
+    for lib in $needed; do
+        [[ $lib =~ ^(libc|libm|ld-linux[-a-z0-9_]*)\.so ]] || die "skiff links $lib (only libc, libm and the loader are expected)"
+    done
+    # A command that needs none of them loads none of them.
+    run env LD_DEBUG=files "$SKIFF_BIN" --root "$BATS_FILE_TMPDIR/root" --runroot "$BATS_FILE_TMPDIR/run" images
+    [[ $status -eq 0 ]] || die "skiff images failed: $output"
+    if grep -E 'file=(libcurl|libarchive|libslirp|libcrypto)' <<<"$output"; then
+        die "skiff images loaded a library it does not need"
+    fi
+    # pull needs them, and gets them.
+    require_rig
+    run env LD_DEBUG=files "$SKIFF_BIN" --root "$BATS_FILE_TMPDIR/root" --runroot "$BATS_FILE_TMPDIR/run" pull -q "$IMAGE"
+    [[ $status -eq 0 ]] || die "skiff pull failed: $output"
+    assert_match "$output" "file=libcurl.so.4"
+    assert_match "$output" "file=libarchive.so.13"
+}

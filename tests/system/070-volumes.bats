@@ -349,6 +349,24 @@ t.addfile(i,io.BytesIO(d)); t.close()' >"$t/evil.tar"
     wait "$pid"
 }
 
+@test "cp: tar streams of a running container use the host's libarchive, never the container's" {
+    # The container plants a libarchive where the dynamic loader looks. skiff
+    # loads its own before it joins the container's mount namespace.
+    local d
+    sk run -d --name cp-lib "$IMAGE" sh -c 'for d in /lib /usr/lib /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu; do
+        mkdir -p $d && echo planted > $d/libarchive.so.13; done; echo data > /tmp/f; touch /tmp/ready; sleep 60'
+    for d in $(seq 100); do
+        run_skiff '?' $(store_args) exec cp-lib test -e /tmp/ready
+        [[ $status -eq 0 ]] && break
+        sleep 0.1
+    done
+    # shellcheck disable=SC2046
+    "$SKIFF_BIN" $(store_args) cp cp-lib:/tmp/f - >"$BATS_TEST_TMPDIR/f.tar" || die "cp to stdout failed"
+    assert_match "$(tar -xOf "$BATS_TEST_TMPDIR/f.tar")" "^data$"
+    run_skiff 0 $(store_args) cp - cp-lib:/tmp <"$BATS_TEST_TMPDIR/f.tar"
+    sk rm -f cp-lib
+}
+
 @test "mount: --volumes-from takes another container's volumes and binds" {
     local d=$BATS_TEST_TMPDIR/vf
     mkdir -p "$d"

@@ -15,6 +15,7 @@
 
 #include "util/atomic_file.hpp"
 #include "util/child_report.hpp"
+#include "util/dynlib.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/lock.hpp"
@@ -226,4 +227,49 @@ TEST_CASE("ScopeGuard runs unless dismissed") {
         g.dismiss();
     }
     CHECK(n == 1);
+}
+
+TEST_CASE("DynLib names a library that cannot be loaded and what it was for") {
+    try {
+        skiff::DynLib lib("libskiff-no-such-library.so.7", "testing");
+        FAIL("a missing library loaded");
+    } catch (const skiff::Error& e) {
+        std::string msg = e.what();
+        CHECK(msg.find("libskiff-no-such-library.so.7") != std::string::npos);
+        CHECK(msg.find("needed for testing") != std::string::npos);
+    }
+}
+
+TEST_CASE("DynLib binds symbols and refuses missing ones") {
+    skiff::DynLib libc("libc.so.6", "testing");
+    size_t (*my_strlen)(const char*) = nullptr;
+    libc.bind(my_strlen, "strlen");
+    REQUIRE(my_strlen != nullptr);
+    CHECK(my_strlen("skiff") == 5);
+    void (*missing)() = nullptr;
+    CHECK_THROWS_WITH(libc.bind(missing, "skiff_no_such_symbol"),
+                      Catch::Matchers::Contains("skiff_no_such_symbol") && Catch::Matchers::Contains("libc.so.6"));
+}
+
+TEST_CASE("DynLib refuses to load once the process is about to enter a container") {
+    // In a child: the flag is process-wide and has no way back.
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        skiff::forbid_library_loading("joining the container's mount namespace");
+        try {
+            skiff::DynLib lib("libc.so.6", "testing");
+        } catch (const skiff::Error& e) {
+            std::string msg = e.what();
+            _exit(msg.find("refusing to load libc.so.6") != std::string::npos &&
+                          msg.find("joining the container's mount namespace") != std::string::npos
+                      ? 0
+                      : 2);
+        }
+        _exit(1);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
 }
