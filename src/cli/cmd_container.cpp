@@ -7,8 +7,10 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/for_each_container.hpp"
 #include "engine/container_state.hpp"
 #include "engine/lifecycle.hpp"
+#include "engine/pause.hpp"
 #include "engine/top.hpp"
 #include "util/error.hpp"
 
@@ -58,11 +60,10 @@ void add_pause_commands(CLI::App& parent, Context& ctx) {
         std::string v = verb;
         cmd->callback([&ctx, names, v] {
             ctx.action = [&ctx, names, v]() -> int {
-                engine::ContainerStore store(ctx.paths().root);
-                for (const auto& n : *names) engine::lookup_fresh(store, n); // a wrong name says so first
-                throw Error(fmt::format("{} needs the cgroup freezer, and skiff does not place containers in a "
-                                        "cgroup of their own on this host{}",
-                                        v, ctx.paths().rootless ? " (rootless: no cgroup is delegated to you)" : ""));
+                return for_each_container(*names, [&](const std::string& n) {
+                    if (v == "pause") engine::pause_container(ctx.paths(), n);
+                    else engine::unpause_container(ctx.paths(), n);
+                });
             };
         });
     }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/for_each_container.hpp"
 #include "engine/attach.hpp"
 #include "engine/container_state.hpp"
 #include "engine/lifecycle.hpp"
@@ -18,24 +19,6 @@
 namespace skiff::cli {
 
 namespace {
-
-// Runs f for each name; prints the name on success, the error otherwise.
-template <typename F>
-int for_each_container(const std::vector<std::string>& names, F&& f, bool print_names = true) {
-    int rc = 0;
-    for (const auto& n : names) {
-        try {
-            f(n);
-            if (print_names) fmt::print("{}\n", n);
-            std::fflush(stdout);
-        } catch (const Error& e) {
-            std::fflush(stdout);
-            fmt::print(stderr, "Error: {}\n", e.what());
-            rc = rc == 0 ? e.exit_code() : rc;
-        }
-    }
-    return rc;
-}
 
 std::vector<std::string> names_or_all(Context& ctx, const std::vector<std::string>& names, bool all, bool running_only,
                                       const char* verb) {

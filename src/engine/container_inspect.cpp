@@ -63,7 +63,7 @@ nlohmann::ordered_json inspect_container(const Paths& paths, const ContainerReco
         {"Args", args},
         {"State",
          {{"Status", s.status},
-          {"Running", s.status == "running"},
+          {"Running", s.status == "running" || s.status == "paused"},
           {"Paused", s.status == "paused"},
           {"Restarting", s.status == "restarting"},
           {"OOMKilled", false},

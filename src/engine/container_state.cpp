@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "monitor/protocol.hpp"
+#include "runtime/freezer.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/lock.hpp"
@@ -80,6 +81,17 @@ bool read_exit_file(const std::string& path, int* code, std::string* finished, b
     return true;
 }
 
+// Best effort: the container is being declared dead either way.
+void thaw_quietly(const std::string& id) {
+    auto f = runtime::Freezer::for_container(id, ::geteuid() != 0);
+    if (!f) return;
+    try {
+        f->thaw();
+    } catch (const Error& e) {
+        log::debug("thawing {}: {}", id.substr(0, 12), e.what());
+    }
+}
+
 } // namespace
 
 void refresh_state(ContainerStore& store, ContainerRecord& rec, bool final) {
@@ -113,6 +125,7 @@ void refresh_state(ContainerStore& store, ContainerRecord& rec, bool final) {
     if (same_boot && process_alive(rec.state.pid, rec.state.pid_start)) {
         ::kill(rec.state.pid, SIGKILL);
         code = 128 + SIGKILL;
+        if (rec.state.status == "paused") thaw_quietly(rec.id); // a frozen process dies only once thawed
     }
     log::debug("container {}: its monitor is gone; marking it exited", rec.id.substr(0, 12));
     rec.state.status = "exited";

@@ -7,6 +7,7 @@
 
 #include "engine/container_spec_build.hpp"
 #include "engine/container_state.hpp"
+#include "engine/pause.hpp"
 #include "engine/process_config.hpp"
 #include "runtime/capabilities.hpp"
 #include "runtime/launch.hpp"
@@ -40,6 +41,8 @@ int exec_in_container(const Paths& paths, const std::string& key, const ExecOpti
     if (o.args.empty()) throw Error("exec needs a command to run");
     ContainerStore store(paths.root);
     ContainerRecord rec = lookup_fresh(store, key);
+    if (rec.state.status == "paused")
+        throw Error(fmt::format("container {} is paused: unpause it before exec", rec.name));
     if (rec.state.status != "running")
         throw Error(fmt::format("can only exec into running containers: {} is {}", rec.name, rec.state.status));
     if (!process_alive(rec.state.pid, rec.state.pid_start))
@@ -48,6 +51,7 @@ int exec_in_container(const Paths& paths, const std::string& key, const ExecOpti
     runtime::ExecSpec spec;
     spec.pid = rec.state.pid;
     spec.join_userns = paths.rootless;
+    spec.cgroup_procs = freezer_procs_file(paths, rec.id);
     spec.detach = o.detach;
     spec.security = security_of(rec, paths.rootless);
     if (o.privileged) {

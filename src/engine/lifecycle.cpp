@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/container_state.hpp"
+#include "engine/pause.hpp"
 #include "engine/rootfs.hpp"
 #include "engine/volumes.hpp"
 #include "monitor/protocol.hpp"
@@ -82,6 +83,7 @@ void stop_container(const Paths& paths, const std::string& key, std::optional<in
     int secs = timeout.value_or(rec.host.stop_timeout);
     log::debug("stopping {} with {}, SIGKILL after {} s", rec.name, signal_name(sig), secs);
     send_signal(pidfd, sig);
+    thaw_for_signal(paths, rec); // a paused container gets the signal now
     if (!wait_exit(pidfd, secs * 1000)) {
         log::info("container {} did not stop within {} s: sending SIGKILL", rec.name, secs);
         send_signal(pidfd, SIGKILL);
@@ -98,6 +100,8 @@ void kill_container(const Paths& paths, const std::string& key, int sig) {
     UniqueFd pidfd = open_process(rec.state.pid, rec.state.pid_start);
     if (!send_signal(pidfd, sig)) throw_errno(fmt::format("sending {} to container {}", signal_name(sig), rec.name));
     if (sig == SIGKILL) {
+        // Other signals wait in a paused container until unpause; this one ends it.
+        thaw_for_signal(paths, rec);
         wait_exit(pidfd, 10000);
         wait_recorded(store, rec.id, 5000);
     }
@@ -115,6 +119,7 @@ void remove_container(const Paths& paths, const std::string& key, bool force, bo
         UniqueFd monitor = open_process(rec.state.monitor_pid, rec.state.monitor_start);
         UniqueFd pidfd = open_process(rec.state.pid, rec.state.pid_start);
         send_signal(pidfd, SIGKILL);
+        thaw_for_signal(paths, rec);
         wait_exit(pidfd, 10000);
         // Its monitor records the end and exits; one that hangs is killed.
         if (!wait_exit(monitor, 5000)) {
@@ -124,6 +129,7 @@ void remove_container(const Paths& paths, const std::string& key, bool force, bo
     }
     FileLock lock(store.lock_path());
     if (store.find(rec.id)) remove_container_files(paths, store, rec.id);
+    remove_freezer(paths, rec.id);
     lock.unlock();
     if (volumes) remove_anonymous_volumes(paths, rec.mounts);
 }

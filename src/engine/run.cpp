@@ -17,6 +17,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/lock.hpp"
+#include "engine/pause.hpp"
 #include "util/log.hpp"
 #include "util/scope_guard.hpp"
 
@@ -68,16 +69,18 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
             rec.state.started_at = now_rfc3339();
             containers.save(rec);
         };
-        if (netplan.mode == runtime::NetworkMode::slirp)
-            cb.namespaces_ready = [&](int pid) {
-                log::StepTimer tn("network helper");
-                helper = start_network_helper(netplan, pid, paths.rootless);
-                rec.ports.clear();
-                for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
-            };
+        cb.namespaces_ready = [&](int pid) {
+            join_freezer(paths, rec.id, pid);
+            if (netplan.mode != runtime::NetworkMode::slirp) return;
+            log::StepTimer tn("network helper");
+            helper = start_network_helper(netplan, pid, paths.rootless);
+            rec.ports.clear();
+            for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
+        };
         code = runtime::run_container(spec, cb);
     }
     helper.wait(); // it follows the container's exit
+    remove_freezer(paths, rec.id);
     log::StepTimer t("exit");
     rec.state.status = "exited";
     rec.state.pid = 0;

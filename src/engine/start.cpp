@@ -16,6 +16,7 @@
 #include "engine/container_spec_build.hpp"
 #include "engine/container_state.hpp"
 #include "engine/network_plan.hpp"
+#include "engine/pause.hpp"
 #include "engine/rootfs.hpp"
 #include "net/helper.hpp"
 #include "engine/volumes.hpp"
@@ -160,12 +161,13 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         {
             log::StepTimer t("start");
             runtime::LaunchCallbacks cb;
-            if (netplan.mode == runtime::NetworkMode::slirp)
-                cb.namespaces_ready = [&](int pid) {
-                    log::StepTimer tn("network helper");
-                    helper = start_network_helper(netplan, pid, paths.rootless, true);
-                    for (const auto& b : helper.bound()) ports.push_back(net::encode(b));
-                };
+            cb.namespaces_ready = [&](int pid) {
+                join_freezer(paths, id, pid);
+                if (netplan.mode != runtime::NetworkMode::slirp) return;
+                log::StepTimer tn("network helper");
+                helper = start_network_helper(netplan, pid, paths.rootless, true);
+                for (const auto& b : helper.bound()) ports.push_back(net::encode(b));
+            };
             started = runtime::start_container(spec, cb);
         }
         // The helper follows the container's exit; the monitor, whose
@@ -211,6 +213,7 @@ int cleanup_after_monitor(const Paths& paths, const std::string& id) {
     if (!rec) return 0; // removed meanwhile (rm -f)
     refresh_state(store, *rec, true);
     ::unlink((store.dir(id) + "/" + monitor::kAttachSocket).c_str());
+    remove_freezer(paths, id);
     if (rec->auto_remove) {
         remove_container_files(paths, store, id);
         remove_anonymous_volumes(paths, rec->mounts);

@@ -75,6 +75,7 @@ struct ChildPlan {
     int preserve_fds = 0;
     int stdio[3] = {-1, -1, -1};
     bool die_with_parent = true;
+    int cgroup_procs_fd = -1; // exec: a cgroup.procs to write "0" to, before joining the namespaces
     bool init = false;
 
     // Storage for every string the pointers above point into; a deque never

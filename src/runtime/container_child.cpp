@@ -314,6 +314,10 @@ void run_container_child(const ChildPlan& p, const ChildSecurity& sec, int fd, i
 void run_exec_child(const ChildPlan& p, const ChildSecurity& sec, int fd, int stdin_null_fd, const int* ns_fds,
                     int n_ns, int pid_fd) noexcept {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (p.cgroup_procs_fd >= 0) {
+        if (::write(p.cgroup_procs_fd, "0", 1) != 1) die(fd, "joining the container's cgroup", nullptr, errno);
+        ::close(p.cgroup_procs_fd);
+    }
     for (int i = 0; i < n_ns; ++i)
         if (::setns(ns_fds[i], 0) < 0) die(fd, "joining the container's namespaces", nullptr, errno);
     // The pid namespace applies to children: the process itself is forked

@@ -328,6 +328,11 @@ int exec_process(const ExecSpec& spec) {
         plan.stdio[2] = devnull.get();
     }
 
+    // The container's freezer cgroup, so that pause freezes this process too.
+    UniqueFd cgroup_procs;
+    if (!spec.cgroup_procs.empty()) cgroup_procs = open_fd(spec.cgroup_procs, O_WRONLY);
+    plan.cgroup_procs_fd = cgroup_procs.get();
+
     SignalBlock signals;
     pid_t mid = ::fork();
     if (mid < 0) throw_errno("fork");

@@ -45,6 +45,7 @@ struct ExecSpec {
     ProcessSpec process;
     SecuritySpec security;
     bool detach = false; // -d: return once it runs
+    std::string cgroup_procs; // the container's freezer cgroup.procs, joined first ("" for none)
 };
 // Returns its exit code (0 once started with detach).
 int exec_process(const ExecSpec& spec);

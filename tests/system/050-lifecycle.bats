@@ -264,7 +264,7 @@ sk_logs_count() { "$SKIFF_BIN" $(store_args) logs "$1" | grep -c tick; }
     assert_equal "$left" "0" "container dirs left"
 }
 
-@test "create, start, start -a, rename, names, prune, top, pause" {
+@test "create, start, start -a, rename, names, prune, top" {
     sk create --name made "$IMAGE" sh -c 'echo started'
     local id=$output
     sk ps -a --format '{{.Names}} {{.State}}'
@@ -288,12 +288,78 @@ sk_logs_count() { "$SKIFF_BIN" $(store_args) logs "$1" | grep -c tick; }
     sk run -d --name topme "$IMAGE" sleep 100
     sk top topme
     assert_match "$output" $'^UID +PID +PPID +COMMAND\n0 +1 +0 +sleep 100$'
-    sk 125 pause topme
-    assert_contains "$output" "cgroup"
     sk container prune -f
     assert_equal "$output" "$id"
     sk container ls -a --format '{{.Names}}'
     assert_equal "$output" "topme"
+}
+
+# Lines in the container's log so far.
+log_lines() {
+    # shellcheck disable=SC2046
+    "$SKIFF_BIN" $(store_args) logs "$1" | wc -l
+}
+
+@test "pause: freezes every process, exec refused, unpause resumes; rm -f of a paused container" {
+    if is_rootless; then
+        sk run -d --name nopause "$IMAGE" sleep 100
+        sk 125 pause nopause
+        assert_contains "$output" "no cgroup is delegated to you"
+        sk ps --format '{{.Names}} {{.State}}'
+        assert_equal "$output" "nopause running"
+        sk rm -f nopause
+        return 0
+    fi
+    [[ -w /sys/fs/cgroup/freezer || -w /sys/fs/cgroup/cgroup.controllers ]] || skip "no cgroup freezer on this host"
+    sk run -d --name ticker "$IMAGE" sh -c 'while :; do echo tick; sleep 0.05; done'
+    local id=$output a b a2 b2 i
+    # An exec'd process is frozen with the rest.
+    sk exec -d ticker sh -c 'while :; do echo x >> /tmp/execd; sleep 0.05; done'
+    sleep 0.3
+    sk pause ticker
+    assert_equal "$output" "ticker"
+    sk ps --format '{{.Names}} {{.State}} {{.Status}}'
+    assert_match "$output" "^ticker paused Up .* \\(Paused\\)$"
+    sk inspect --format '{{.State.Status}} {{.State.Running}} {{.State.Paused}}' ticker
+    assert_equal "$output" "paused true true"
+    sk 125 pause ticker
+    assert_contains "$output" "already paused"
+    sk 125 exec ticker true
+    assert_contains "$output" "paused"
+    a=$(log_lines ticker)
+    # shellcheck disable=SC2046
+    a2=$("$SKIFF_BIN" $(store_args) cp ticker:/tmp/execd - | wc -c)
+    sleep 0.5
+    b=$(log_lines ticker)
+    assert_equal "$b" "$a" "the log grew while paused"
+    # shellcheck disable=SC2046
+    b2=$("$SKIFF_BIN" $(store_args) cp ticker:/tmp/execd - | wc -c)
+    assert_equal "$b2" "$a2" "the exec'd process ran while paused"
+    grep -q . "/sys/fs/cgroup/freezer/skiff/$id/cgroup.procs" 2>/dev/null ||
+        grep -q . "/sys/fs/cgroup/skiff/$id/cgroup.procs" || die "no freezer cgroup for $id"
+    sk unpause ticker
+    assert_equal "$output" "ticker"
+    sk 125 unpause ticker
+    assert_contains "$output" "can only unpause paused containers"
+    for i in $(seq 50); do
+        b=$(log_lines ticker)
+        ((b > a)) && break
+        sleep 0.1
+    done
+    ((b > a)) || die "the log did not grow after unpause"
+    sk inspect --format '{{.State.Status}}' ticker
+    assert_equal "$output" "running"
+    # Paused again, rm -f still ends it, and its cgroup goes with it.
+    sk pause ticker
+    sk rm -f ticker
+    [[ ! -e /sys/fs/cgroup/freezer/skiff/$id && ! -e /sys/fs/cgroup/skiff/$id ]] || die "the freezer cgroup of $id was left"
+    # stop of a paused container too.
+    sk run -d --name paused-stop "$IMAGE" sleep 100
+    sk pause paused-stop
+    sk stop -t 2 paused-stop
+    sk inspect --format '{{.State.Status}}' paused-stop
+    assert_equal "$output" "exited"
+    sk rm paused-stop
 }
 
 @test "attach: run -it, detach with ctrl-p ctrl-q, the shell runs on; attach again" {
