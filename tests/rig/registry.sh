@@ -229,6 +229,8 @@ start_issuer() {
 
 # Overwrite part of a blob's data in the plain registry's storage, keeping
 # its size: the registry then serves content that does not match its digest.
+# Near the start, so the bytes also break the gzip/tar stream: a client that
+# unpacks while it downloads meets the damage long before the digest check.
 # Idempotent (a fixed pattern, not a flip), for rigs restarted on old state.
 corrupt_blob() {
     local digest=$1 hex data
@@ -241,7 +243,7 @@ path = sys.argv[1]
 size = os.path.getsize(path)
 n = min(4096, size // 4)
 with open(path, "r+b") as f:
-    f.seek(size // 2)
+    f.seek(min(64, size // 2))
     f.write((b"skiff-corrupted!" * (n // 16 + 1))[:n])
 EOF
 }
