@@ -34,7 +34,7 @@ assert_store_empty() {
     assert_equal "$output" "" "no image stored"
     run_skiff "${S[@]}" image prune -a -f
     local left
-    left=$(find "$ROOT/blobs" -type f 2>/dev/null; ls -A "$ROOT/layers" "$ROOT/tmp" 2>/dev/null | grep -v -e '^$' -e ':$' || true)
+    left=$(find "$ROOT/blobs" -type f 2>/dev/null; find "$ROOT/layers" "$ROOT/tmp" -mindepth 1 -maxdepth 1 2>/dev/null || true)
     assert_equal "$left" "" "layers, blobs or temporaries left in the store"
 }
 
