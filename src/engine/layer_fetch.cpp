@@ -1,6 +1,7 @@
 #include "engine/layer_fetch.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <exception>
@@ -21,18 +22,29 @@ namespace skiff::engine {
 
 namespace {
 
-// Tees a download into the blob writer and the unpacker's pipe.
+// Tees a download into the blob writer and the unpacker's pipe. When the
+// unpacker has stopped (EPIPE: it failed), the download goes on into the blob
+// writer alone, so that the digest check still runs: content that does not
+// match its digest is reported as that, not as whatever the decompressor or
+// the tar parser tripped over in it.
 class TeeSink : public BlobSink {
 public:
     TeeSink(storage::BlobWriter* blob, int pipe_fd) : blob_(blob), pipe_(pipe_fd) {}
     void write(const char* data, size_t len) override {
         if (blob_ != nullptr) blob_->write(data, len);
-        write_all(pipe_, data, len);
+        if (unpacker_gone_) return;
+        try {
+            write_all(pipe_, data, len);
+        } catch (const Error& e) {
+            if (e.error_number() != EPIPE) throw;
+            unpacker_gone_ = true;
+        }
     }
 
 private:
     storage::BlobWriter* blob_;
     int pipe_;
+    bool unpacker_gone_ = false;
 };
 
 // Commits layers base first, whatever order they finish in.
@@ -106,22 +118,12 @@ void fetch_one(const storage::Store& store, RegistryClient& client, const LayerJ
         }
         pipe.write.reset();
         unpacker.join();
-        // A hostile tar is the more useful message; a broken download
-        // otherwise (the unpacker then only saw a truncated stream).
-        if (unpack_error && !download_error) std::rethrow_exception(unpack_error);
-        if (download_error) {
-            if (unpack_error) {
-                try {
-                    std::rethrow_exception(unpack_error);
-                } catch (const Error& e) {
-                    if (std::string(e.what()).find("Broken pipe") == std::string::npos &&
-                        std::string(e.what()).find("truncated") == std::string::npos)
-                        throw;
-                } catch (...) {
-                }
-            }
-            std::rethrow_exception(download_error);
-        }
+        // The download ran to its end (or failed) whatever the unpacker did:
+        // a broken download (a digest mismatch, a short read) is the cause of
+        // any unpack error that came with it; with a complete, verified
+        // download, an unpack error is the tar's own (a hostile layer).
+        if (download_error) std::rethrow_exception(download_error);
+        if (unpack_error) std::rethrow_exception(unpack_error);
         blob.commit();
     }
     if (result.diff_id != job.diff_id)

@@ -159,10 +159,8 @@ UnpackResult run(Source& src, int target_dirfd, const UnpackOptions& opts) {
         if (r < ARCHIVE_WARN) throw_archive(a, "reading the layer tar");
         const char* raw_name = archive_api().archive_entry_pathname(e);
         std::string name = raw_name ? raw_name : "";
-        with_context("layer entry '" + name + "'", [&] {
-            std::string rel = clean_entry_path(name);
-            process_entry(ctx, a, e, rel);
-        });
+        std::string rel = clean_entry_path(name); // its error names the entry
+        with_context("layer entry '" + name + "'", [&] { process_entry(ctx, a, e, rel); });
         if (src.error) std::rethrow_exception(src.error);
         result.entries++;
     }

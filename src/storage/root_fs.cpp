@@ -24,7 +24,7 @@ std::string clean_entry_path(const std::string& name) {
         pos = next + 1;
         if (comp.empty() || comp == ".") continue;
         if (comp == "..") {
-            if (parts.empty()) throw Error("entry '" + name + "': path escapes the root via '..'", EXDEV);
+            if (parts.empty()) throw Error("entry '" + name + "': path escapes the root via '..'");
             parts.pop_back();
             continue;
         }

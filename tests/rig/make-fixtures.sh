@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the OCI image layouts the system tests pull (busybox, multilayer,
-# multiarch, volumes) into OUTDIR, with no network, and check each one with skopeo.
+# multiarch, volumes; corrupt and evil-* for failures) into OUTDIR, with no network, and check each one with skopeo.
 #
 # Usage: make-fixtures.sh OUTDIR
 set -euo pipefail
@@ -23,7 +23,8 @@ python3 "$here/mkimage.py" "$out" "$busybox" >/dev/null
 
 # Independent check of what mkimage.py wrote: skopeo parses the layout, and
 # pulling the config through it verifies manifest and config digests.
-for fixture in busybox multilayer multiarch volumes; do
+for fixture in busybox multilayer multiarch volumes corrupt \
+    evil-dotdot evil-symlink evil-hardlink evil-absolute; do
     if ! skopeo inspect "oci:$out/$fixture:latest" >/dev/null; then
         echo "make-fixtures: skopeo cannot read $out/$fixture" >&2
         exit 1
@@ -38,4 +39,4 @@ for fixture in busybox multilayer; do
 done
 # The world must read the fixtures: the rootless test run uses them too.
 chmod -R a+rX "$out"
-echo "make-fixtures: built busybox multilayer multiarch volumes in $out"
+echo "make-fixtures: built busybox multilayer multiarch volumes corrupt evil-* in $out"

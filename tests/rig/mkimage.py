@@ -9,8 +9,10 @@ header mtime 0, no uname/gname) so a rerun on the same machine gives the same
 digests; tests may compare digests across runs.
 
 Usage: mkimage.py OUTDIR [BUSYBOX]
-Produces OUTDIR/{busybox,multilayer,multiarch}, each an OCI layout with the
-tag "latest", and OUTDIR/digests.json (fixture -> top-level manifest/index
+Produces OUTDIR/{busybox,multilayer,multiarch,volumes}, the failure fixtures
+OUTDIR/corrupt (a layer the rig corrupts in a registry's storage) and
+OUTDIR/evil-{dotdot,symlink,hardlink,absolute} (hostile layer tars), each an
+OCI layout with the tag "latest", and OUTDIR/digests.json (fixture -> top-level manifest/index
 digest).
 """
 
@@ -70,6 +72,13 @@ class Layer:
 
     def hardlink(self, path, target):
         self._add(path, tarfile.LNKTYPE, 0o644, 0, 0, link=target.strip("/"))
+
+    def raw(self, name, kind, data=b"", link="", mode=0o644):
+        """An entry named exactly NAME: no normalisation, no implicit parents.
+        Only for the hostile fixtures ('../x', '/abs', links out of the root)."""
+        if isinstance(data, str):
+            data = data.encode()
+        self.entries[name] = (kind, mode, 0, 0, data, link)
 
     def whiteout(self, path):
         """Delete PATH from lower layers (OCI '.wh.NAME' marker)."""
@@ -281,6 +290,57 @@ def arch_layer(arch):
     return layer
 
 
+# Where the hostile layers try to write on the host. The tests check these
+# paths stay absent; the names say what wrote them.
+ESCAPE_DIR = "/tmp"
+ESCAPES = {
+    "dotdot": "skiff-evil-dotdot-escaped",
+    "symlink": "skiff-evil-symlink-escaped",
+    "hardlink": "skiff-evil-hardlink-escaped",
+    "absolute": "skiff-evil-absolute-escaped",
+}
+UP = "../" * 24  # more levels than any store path has: resolves to /
+
+
+def hostile_layers():
+    """One layer per attack on extraction, each a complete little image:
+      dotdot    a file named ../../..../tmp/NAME
+      symlink   a symlink to a host directory, then a file written through it
+      hardlink  hard links to a host file, by '..' and by absolute name
+      absolute  a file named /tmp/NAME (contained: lands inside the image)
+    """
+    out = {}
+    reg = tarfile.REGTYPE
+    l = Layer()
+    l.file("etc/evil", "dotdot\n")
+    l.raw(UP + ESCAPE_DIR.strip("/") + "/" + ESCAPES["dotdot"], reg, "escaped via ..\n")
+    out["dotdot"] = l
+    l = Layer()
+    l.file("etc/evil", "symlink\n")
+    l.raw("escape", tarfile.SYMTYPE, link=UP + ESCAPE_DIR.strip("/"), mode=0o777)
+    l.raw("escape/" + ESCAPES["symlink"], reg, "escaped via a symlink\n")
+    out["symlink"] = l
+    l = Layer()
+    l.file("etc/evil", "hardlink\n")
+    l.raw("passwd-link", tarfile.LNKTYPE, link=UP + "etc/passwd")
+    l.raw(ESCAPES["hardlink"], tarfile.LNKTYPE, link="/etc/passwd")
+    out["hardlink"] = l
+    l = Layer()
+    l.file("etc/evil", "absolute\n")
+    l.raw(ESCAPE_DIR + "/" + ESCAPES["absolute"], reg, "absolute name\n")
+    out["absolute"] = l
+    return out
+
+
+def corrupt_layer():
+    """A layer no other fixture shares (the rig overwrites its blob in the
+    registry's storage): 256 KiB of deterministic noise."""
+    layer = Layer()
+    noise = b"".join(hashlib.sha256(b"skiff-corrupt-%d" % i).digest() for i in range(8192))
+    layer.file("corrupt/noise.bin", noise)
+    return layer
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
@@ -315,6 +375,15 @@ def main():
     digests["multiarch"] = lay.tag(lay.json_blob(index, MT_INDEX))
     digests["multiarch-amd64"] = amd["digest"]
     digests["multiarch-arm64"] = arm["digest"]
+
+    # Fixtures for failures: a blob the rig corrupts, and hostile layers.
+    lay = Layout(os.path.join(out, "corrupt"))
+    corrupt = corrupt_layer()
+    digests["corrupt"] = lay.tag(lay.image([corrupt], base_config("corrupt")))
+    digests["corrupt-layer"] = "sha256:" + hashlib.sha256(corrupt.blobs()[1]).hexdigest()
+    for name, layer in hostile_layers().items():
+        lay = Layout(os.path.join(out, "evil-" + name))
+        digests["evil-" + name] = lay.tag(lay.image([layer], base_config("evil-" + name)))
 
     with open(os.path.join(out, "digests.json"), "w") as f:
         json.dump(digests, f, sort_keys=True, indent=1)

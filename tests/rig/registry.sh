@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run two loopback-only image registries for skiff's system tests and push the
-# fixture images into both.
+# Run three loopback-only image registries (and a token issuer) for skiff's
+# system tests and push the fixture images into them.
 #
 #   registry.sh start STATEDIR   build fixtures, start registries, push, write rig.env
 #   registry.sh stop  STATEDIR   stop the registries started from STATEDIR
@@ -8,14 +8,24 @@
 #
 # Registry "plain": HTTP, anonymous.  Registry "tls": HTTPS with a CA made here
 # (SAN IP:127.0.0.1 + DNS:localhost) and htpasswd (bcrypt) basic auth.
-# Both are Debian's docker-registry (CNCF distribution 2.8) bound to 127.0.0.1:
+# Registry "token": HTTPS, distribution's `auth: token` mode (Docker Hub's
+# way): tokens come from tests/rig/token-issuer.py (HTTPS too), which gives
+# anyone pull on public/*, and pull/push everywhere with the test credentials.
+# All are Debian's docker-registry (CNCF distribution 2.8) bound to 127.0.0.1:
 # the machine must not serve anything beyond loopback.
+#
+# Failure fixtures (plain registry only): skiff/corrupt, whose layer blob is
+# overwritten in the registry's storage after the push, and skiff/evil-*,
+# images whose layer tars attack the extraction (see mkimage.py).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REG_USER=skiffuser
 REG_PASS=skiff-Pa55word
 REPOS=(busybox multilayer multiarch volumes)
+FAILURE_REPOS=(corrupt evil-dotdot evil-symlink evil-hardlink evil-absolute)
+TOKEN_SERVICE=skiff-rig-token
+TOKEN_ISSUER=skiff-rig-issuer
 
 die() { echo "registry.sh: $*" >&2; exit 1; }
 log() { echo "registry.sh: $*"; }
@@ -61,7 +71,19 @@ make_certs() {
     chmod 755 "$d" "$d/certdir"
 }
 
-# write_config NAME PORT [tls]
+# The token issuer's signing key and its self-signed certificate, which the
+# token registry trusts as its rootcertbundle.
+make_token_keys() {
+    local d=$1
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
+        -subj "/CN=skiff test token signer" \
+        -keyout "$d/sign.key" -out "$d/sign.crt" 2>/dev/null
+    chmod 600 "$d/sign.key"
+    chmod 644 "$d/sign.crt"
+}
+
+# write_config NAME PORT [tls|token]
 write_config() {
     local name=$1 port=$2 tls=${3:-}
     local dir=$state/$name
@@ -98,10 +120,23 @@ EOF
   tls:
     certificate: $state/certs/server.crt
     key: $state/certs/server.key
+EOF
+        fi
+        if [[ $tls == tls ]]; then
+            cat <<EOF
 auth:
   htpasswd:
     realm: skiff-rig
     path: $state/htpasswd
+EOF
+        elif [[ $tls == token ]]; then
+            cat <<EOF
+auth:
+  token:
+    realm: https://127.0.0.1:$port_issuer/token
+    service: $TOKEN_SERVICE
+    issuer: $TOKEN_ISSUER
+    rootcertbundle: $state/token/sign.crt
 EOF
         fi
         # No periodic storage health checks, no notification endpoints: they
@@ -115,9 +150,10 @@ EOF
 }
 
 # url_of NAME PORT -> the /v2/ base URL
-v2_url() { [[ $1 == tls ]] && echo "https://127.0.0.1:$2/v2/" || echo "http://127.0.0.1:$2/v2/"; }
+v2_url() { [[ $1 != plain ]] && echo "https://127.0.0.1:$2/v2/" || echo "http://127.0.0.1:$2/v2/"; }
 
-# Wait until the registry answers /v2/ (200 for plain, 401 for tls without creds).
+# Wait until the registry answers /v2/ (200 for plain, 401 for the others
+# without credentials).
 wait_ready() {
     local name=$1 port=$2 pid=$3 url code i
     url=$(v2_url "$name" "$port")
@@ -125,7 +161,7 @@ wait_ready() {
         kill -0 "$pid" 2>/dev/null || return 1
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
             --cacert "$state/certs/ca.crt" "$url" || true)
-        if [[ $code == 200 || ($name == tls && $code == 401) ]]; then
+        if [[ $code == 200 || ($name != plain && $code == 401) ]]; then
             return 0
         fi
         sleep 0.1
@@ -157,6 +193,61 @@ start_one() {
     die "could not start the $name registry; log: $state/$name.log"
 }
 
+# The token issuer on a free port: sets port_issuer.
+start_issuer() {
+    local attempt pid code i
+    : >"$state/token-issuer.requests"
+    chmod 644 "$state/token-issuer.requests"
+    for attempt in 1 2 3; do
+        port_issuer=$(free_ports 1)
+        setsid python3 "$here/token-issuer.py" --port "$port_issuer" \
+            --tls-cert "$state/certs/server.crt" --tls-key "$state/certs/server.key" \
+            --sign-cert "$state/token/sign.crt" --sign-key "$state/token/sign.key" \
+            --issuer "$TOKEN_ISSUER" --service "$TOKEN_SERVICE" \
+            --user "$REG_USER" --password "$REG_PASS" --public-prefix public/ \
+            --log "$state/token-issuer.requests" \
+            >>"$state/token-issuer.log" 2>&1 </dev/null &
+        pid=$!
+        echo "$pid" >"$state/issuer.pid"
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$state/certs/ca.crt" \
+                "https://127.0.0.1:$port_issuer/token?service=$TOKEN_SERVICE" || true)
+            if [[ $code == 200 ]]; then
+                log "token issuer pid $pid on 127.0.0.1:$port_issuer"
+                return 0
+            fi
+            sleep 0.1
+        done
+        log "token issuer did not come up on port $port_issuer (attempt $attempt)"
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    tail -n 20 "$state/token-issuer.log" >&2 || true
+    die "could not start the token issuer; log: $state/token-issuer.log"
+}
+
+# Overwrite part of a blob's data in the plain registry's storage, keeping
+# its size: the registry then serves content that does not match its digest.
+# Near the start, so the bytes also break the gzip/tar stream: a client that
+# unpacks while it downloads meets the damage long before the digest check.
+# Idempotent (a fixed pattern, not a flip), for rigs restarted on old state.
+corrupt_blob() {
+    local digest=$1 hex data
+    hex=${digest#sha256:}
+    data=$state/plain/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data
+    [[ -f $data ]] || die "no blob $digest in the plain registry's storage ($data)"
+    python3 - "$data" <<'EOF'
+import os, sys
+path = sys.argv[1]
+size = os.path.getsize(path)
+n = min(4096, size // 4)
+with open(path, "r+b") as f:
+    f.seek(min(64, size // 2))
+    f.write((b"skiff-corrupted!" * (n // 16 + 1))[:n])
+EOF
+}
+
 push_fixtures() {
     local policy=$state/policy.json repo
     # Our own policy: do not depend on /etc/containers/policy.json existing.
@@ -179,7 +270,22 @@ push_fixtures() {
     skopeo --policy "$policy" copy -q --format v2s2 "oci:$fixtures/busybox:latest" \
         "docker://127.0.0.1:$port_tls/skiff/busybox-docker:latest" \
         --dest-cert-dir "$state/certs/certdir" --dest-creds "$REG_USER:$REG_PASS"
-    log "pushed ${REPOS[*]} busybox-docker to both registries"
+    log "pushed ${REPOS[*]} busybox-docker to the plain and tls registries"
+    for repo in "${FAILURE_REPOS[@]}"; do
+        skopeo --policy "$policy" copy -q --preserve-digests "oci:$fixtures/$repo:latest" \
+            "docker://127.0.0.1:$port_plain/skiff/$repo:latest" --dest-tls-verify=false
+    done
+    corrupt_blob "$(jq -r '.["corrupt-layer"]' "$fixtures/digests.json")"
+    log "pushed ${FAILURE_REPOS[*]} to the plain registry; corrupted skiff/corrupt's layer"
+    # The token registry: one image anyone may pull, two that need a login.
+    local pair src dst
+    for pair in busybox:public/busybox busybox:private/busybox multilayer:private/multilayer; do
+        src=${pair%%:*} dst=${pair#*:}
+        skopeo --policy "$policy" copy -q --preserve-digests "oci:$fixtures/$src:latest" \
+            "docker://127.0.0.1:$port_token/$dst:latest" \
+            --dest-cert-dir "$state/certs/certdir" --dest-creds "$REG_USER:$REG_PASS"
+    done
+    log "pushed public/busybox, private/busybox, private/multilayer to the token registry"
 }
 
 write_env() {
@@ -190,6 +296,10 @@ write_env() {
         echo "export SKIFF_RIG_DIR=$state"
         echo "export SKIFF_REG_PLAIN=127.0.0.1:$port_plain"
         echo "export SKIFF_REG_TLS=127.0.0.1:$port_tls"
+        echo "export SKIFF_REG_TOKEN=127.0.0.1:$port_token"
+        echo "export SKIFF_TOKEN_ISSUER=127.0.0.1:$port_issuer"
+        echo "export SKIFF_TOKEN_SERVICE=$TOKEN_SERVICE"
+        echo "export SKIFF_TOKEN_REQUESTS=$state/token-issuer.requests"
         echo "export SKIFF_REG_USER=$REG_USER"
         echo "export SKIFF_REG_PASS=$REG_PASS"
         echo "export SKIFF_REG_CA=$state/certs/ca.crt"
@@ -198,7 +308,8 @@ write_env() {
         echo "export SKIFF_SKOPEO_POLICY=$state/policy.json"
         # Manifest (or index) digests of the fixtures, identical in both
         # registries because pushes preserve digests.
-        for key in busybox multilayer multiarch multiarch-amd64 multiarch-arm64; do
+        for key in busybox multilayer multiarch multiarch-amd64 multiarch-arm64 \
+            corrupt corrupt-layer evil-dotdot evil-symlink evil-hardlink evil-absolute; do
             digest=$(jq -r --arg k "$key" '.[$k]' "$fixtures/digests.json")
             var=SKIFF_DIGEST_$(tr 'a-z-' 'A-Z_' <<<"$key")
             echo "export $var=$digest"
@@ -210,11 +321,11 @@ write_env() {
 
 stop_all() {
     local name pid
-    for name in plain tls; do
+    for name in plain tls token issuer; do
         [[ -f $state/$name.pid ]] || continue
         pid=$(<"$state/$name.pid")
-        # Only kill it if the pid still is our registry (pids get reused).
-        if grep -qa "docker-registry" "/proc/$pid/cmdline" 2>/dev/null; then
+        # Only kill it if the pid still is ours (pids get reused).
+        if grep -qaE "docker-registry|token-issuer.py" "/proc/$pid/cmdline" 2>/dev/null; then
             kill "$pid" 2>/dev/null || true
             for _ in $(seq 50); do
                 kill -0 "$pid" 2>/dev/null || break
@@ -240,10 +351,13 @@ start)
     fixtures=$state/fixtures
     [[ -f $fixtures/digests.json ]] || bash "$here/make-fixtures.sh" "$fixtures"
     [[ -f $state/certs/server.crt ]] || make_certs "$state/certs"
+    [[ -f $state/token/sign.crt ]] || make_token_keys "$state/token"
     htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$state/htpasswd"
-    port_plain='' port_tls=''
+    port_plain='' port_tls='' port_token='' port_issuer=''
     start_one plain
     start_one tls tls
+    start_issuer
+    start_one token token
     push_fixtures
     write_env
     log "wrote $state/rig.env"

@@ -22,7 +22,9 @@ setup() {
     local var
     for var in SKIFF_REG_PLAIN SKIFF_REG_TLS SKIFF_REG_USER SKIFF_REG_PASS \
         SKIFF_REG_CA SKIFF_REG_CERTDIR SKIFF_FIXTURES SKIFF_DIGEST_BUSYBOX \
-        SKIFF_DIGEST_MULTILAYER SKIFF_DIGEST_MULTIARCH SKIFF_DIGEST_MULTIARCH_ARM64; do
+        SKIFF_DIGEST_MULTILAYER SKIFF_DIGEST_MULTIARCH SKIFF_DIGEST_MULTIARCH_ARM64 \
+        SKIFF_REG_TOKEN SKIFF_TOKEN_ISSUER SKIFF_TOKEN_SERVICE SKIFF_TOKEN_REQUESTS \
+        SKIFF_DIGEST_CORRUPT SKIFF_DIGEST_CORRUPT_LAYER SKIFF_DIGEST_EVIL_DOTDOT; do
         assert "${!var:-}" != "" "$var is set"
     done
     assert_match "$SKIFF_REG_PLAIN" '^127\.0\.0\.1:[0-9]+$' "plain registry address"
@@ -32,6 +34,7 @@ setup() {
     [[ -r "$SKIFF_REG_CA" ]] || die "CA $SKIFF_REG_CA not readable by $(id -un)"
     [[ -r "$SKIFF_REG_CERTDIR/ca.crt" ]] || die "cert dir lacks ca.crt"
     [[ -r "$SKIFF_FIXTURES/busybox/index.json" ]] || die "fixtures not readable"
+    [[ -r "$SKIFF_TOKEN_REQUESTS" ]] || die "the issuer's request log is not readable"
 }
 
 @test "rig: SKIFF_BIN is an executable that answers --help" {
@@ -196,6 +199,57 @@ setup() {
     assert_equal "$output" 200 "authenticated /v2/"
 }
 
+# token URL [CURL ARGS...]: a token from the rig's issuer (empty on failure).
+issuer_token() {
+    curl -sf --cacert "$SKIFF_REG_CA" "$@" \
+        "https://$SKIFF_TOKEN_ISSUER/token?service=$SKIFF_TOKEN_SERVICE&scope=$scope" | jq -r .token
+}
+
+@test "rig: token registry trusts only its issuer's tokens, issuer checks passwords" {
+    [[ -n "${SKIFF_REG_TOKEN:-}" ]] || die "rig.env has no SKIFF_REG_TOKEN"
+    local scope url tok
+    local oci=(-H "Accept: application/vnd.oci.image.manifest.v1+json")
+    # The registry asks for a bearer token from the issuer.
+    run curl -s -D - -o /dev/null --cacert "$SKIFF_REG_CA" "https://$SKIFF_REG_TOKEN/v2/"
+    assert_contains "$output" "401"
+    assert_contains "$output" "Bearer realm=\"https://$SKIFF_TOKEN_ISSUER/token\",service=\"$SKIFF_TOKEN_SERVICE\""
+
+    # Anonymous: pull on public/*, nothing on the private repositories.
+    scope=repository:public/busybox:pull
+    url=https://$SKIFF_REG_TOKEN/v2/public/busybox/manifests/latest
+    tok=$(issuer_token)
+    run curl -s -o /dev/null -w '%{http_code}' --cacert "$SKIFF_REG_CA" "${oci[@]}" -H "Authorization: Bearer $tok" "$url"
+    assert_equal "$output" 200 "anonymous token, public repository"
+    scope=repository:private/busybox:pull
+    url=https://$SKIFF_REG_TOKEN/v2/private/busybox/manifests/latest
+    tok=$(issuer_token)
+    run curl -s -o /dev/null -w '%{http_code}' --cacert "$SKIFF_REG_CA" "${oci[@]}" -H "Authorization: Bearer $tok" "$url"
+    assert_equal "$output" 401 "anonymous token, private repository"
+
+    # With the credentials: the private repository too; a wrong password: 401.
+    tok=$(issuer_token -u "$SKIFF_REG_USER:$SKIFF_REG_PASS")
+    run curl -s -o /dev/null -w '%{http_code}' --cacert "$SKIFF_REG_CA" "${oci[@]}" -H "Authorization: Bearer $tok" "$url"
+    assert_equal "$output" 200 "token with credentials, private repository"
+    run curl -s -o /dev/null -w '%{http_code}' --cacert "$SKIFF_REG_CA" -u "$SKIFF_REG_USER:wrong" \
+        "https://$SKIFF_TOKEN_ISSUER/token?service=$SKIFF_TOKEN_SERVICE&scope=$scope"
+    assert_equal "$output" 401 "issuer with a wrong password"
+
+    # A token the issuer did not sign (its signature altered) is refused.
+    run curl -s -o /dev/null -w '%{http_code}' --cacert "$SKIFF_REG_CA" \
+        "${oci[@]}" -H "Authorization: Bearer ${tok%.*}.AAAA${tok##*.}" "$url"
+    assert_equal "$output" 401 "forged token"
+}
+
+@test "rig: corrupted blob and hostile fixtures are in the plain registry" {
+    local got name
+    got=$(curl -sf "http://$SKIFF_REG_PLAIN/v2/skiff/corrupt/blobs/$SKIFF_DIGEST_CORRUPT_LAYER" | sha256sum)
+    assert "sha256:${got%% *}" != "$SKIFF_DIGEST_CORRUPT_LAYER" "the registry serves the blob corrupted"
+    for name in dotdot symlink hardlink absolute; do
+        run rig_skopeo inspect --tls-verify=false "docker://$SKIFF_REG_PLAIN/skiff/evil-$name:latest"
+        assert "$status" -eq 0 "skiff/evil-$name: $output"
+    done
+}
+
 @test "rig: TLS certificate is trusted only through the rig CA, for 127.0.0.1 and localhost" {
     local port=${SKIFF_REG_TLS##*:}
     # Without the CA the certificate must not verify.
@@ -215,7 +269,7 @@ setup() {
 
 @test "rig: registries listen on 127.0.0.1 only" {
     local addr port
-    for addr in "$SKIFF_REG_PLAIN" "$SKIFF_REG_TLS"; do
+    for addr in "$SKIFF_REG_PLAIN" "$SKIFF_REG_TLS" "$SKIFF_REG_TOKEN" "$SKIFF_TOKEN_ISSUER"; do
         port=${addr##*:}
         run ss -Hltn "sport = :$port"
         assert "$status" -eq 0 "ss: $output"

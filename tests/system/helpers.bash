@@ -75,6 +75,13 @@ remove_file_stores() {
 }
 teardown_file() { remove_file_stores; }
 
+# remove_store DIR: the same for a store a test keeps under BATS_TEST_TMPDIR.
+remove_store() {
+    if is_rootless && [[ -d $1 ]]; then
+        unshare --map-root-user --map-auto rm -rf "$1" 2>/dev/null || true
+    fi
+}
+
 ################################################################################
 # running skiff
 
