@@ -55,6 +55,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
     spec.process.preserve_fds = o.preserve_fds;
     net::NetworkHelper helper;
+    if (netplan.mode == runtime::NetworkMode::slirp) helper = spawn_network_helper(netplan);
 
     int code;
     {
@@ -70,14 +71,14 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         };
         if (netplan.mode == runtime::NetworkMode::slirp)
             cb.namespaces_ready = [&](int pid) {
-                log::StepTimer tn("network helper");
-                helper = start_network_helper(netplan, pid, paths.rootless);
+                log::StepTimer tn("network");
+                with_context("starting the network (slirp)", [&] { helper.attach(pid, paths.rootless); });
                 rec.ports.clear();
                 for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
             };
         code = runtime::run_container(spec, cb);
     }
-    helper.wait(); // it follows the container's exit
+    helper.stop(); // it follows the container's exit
     log::StepTimer t("exit");
     rec.state.status = "exited";
     rec.state.pid = 0;
@@ -95,6 +96,9 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
             containers.save(*now);
         }
     }
+    // Reaped last: its exit overlapped with the above. Once run returns,
+    // no helper, tap or published port is left.
+    helper.wait();
     return code;
 }
 

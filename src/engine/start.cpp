@@ -156,14 +156,15 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         spec.process.console_cols = cols;
         runtime::StartedContainer started;
         net::NetworkHelper helper;
+        if (netplan.mode == runtime::NetworkMode::slirp) helper = spawn_network_helper(netplan, true);
         std::vector<std::string> ports;
         {
             log::StepTimer t("start");
             runtime::LaunchCallbacks cb;
             if (netplan.mode == runtime::NetworkMode::slirp)
                 cb.namespaces_ready = [&](int pid) {
-                    log::StepTimer tn("network helper");
-                    helper = start_network_helper(netplan, pid, paths.rootless, true);
+                    log::StepTimer tn("network");
+                    with_context("starting the network (slirp)", [&] { helper.attach(pid, paths.rootless); });
                     for (const auto& b : helper.bound()) ports.push_back(net::encode(b));
                 };
             started = runtime::start_container(spec, cb);

@@ -142,6 +142,15 @@ struct SlirpNetwork::Impl {
         return from_poll(self->pfds[static_cast<size_t>(idx)].revents);
     }
 
+    // Hands what the container sent to slirp; the tap fd is non-blocking.
+    void read_tap() {
+        for (int i = 0; i < 64; ++i) {
+            ssize_t n = ::read(tap.get(), buf.data(), buf.size());
+            if (n <= 0) break;
+            slirp_input(slirp, buf.data(), static_cast<int>(n));
+        }
+    }
+
     // Fires expired timers; returns ms until the next one (or UINT32_MAX).
     uint32_t fire_timers() {
         int64_t now = now_ns() / 1000000;
@@ -176,9 +185,8 @@ const SlirpCb kCallbacks = {
 };
 } // namespace
 
-SlirpNetwork::SlirpNetwork(UniqueFd tap, const SlirpOptions& opt) : impl_(new Impl) {
+SlirpNetwork::SlirpNetwork(const SlirpOptions& opt) : impl_(new Impl) {
     std::unique_ptr<Impl> guard(impl_);
-    impl_->tap = std::move(tap);
     impl_->buf.resize(static_cast<size_t>(opt.mtu) + 64);
     SlirpConfig cfg {};
     cfg.version = 1;
@@ -214,8 +222,9 @@ SlirpNetwork::~SlirpNetwork() {
     delete impl_;
 }
 
-void SlirpNetwork::run(int until_fd) {
+void SlirpNetwork::run(UniqueFd tap, int until_fd) {
     Impl& s = *impl_;
+    s.tap = std::move(tap);
     for (;;) {
         uint32_t timeout = s.fire_timers();
         s.pfds.clear();
@@ -225,16 +234,10 @@ void SlirpNetwork::run(int until_fd) {
         int wait = timeout == UINT32_MAX ? -1 : static_cast<int>(std::min<uint32_t>(timeout, 1000));
         int r = ::poll(s.pfds.data(), s.pfds.size(), wait);
         if (r < 0 && errno != EINTR) throw_errno("poll");
-        if (r > 0 && (s.pfds[0].revents & (POLLIN | POLLHUP | POLLERR))) return;
-        if (r > 0 && (s.pfds[1].revents & POLLIN)) {
-            // Drain what the container sent; the tap fd is non-blocking.
-            for (int i = 0; i < 64; ++i) {
-                ssize_t n = ::read(s.tap.get(), s.buf.data(), s.buf.size());
-                if (n <= 0) break;
-                slirp_input(s.slirp, s.buf.data(), static_cast<int>(n));
-            }
-        }
+        bool exited = r > 0 && (s.pfds[0].revents & (POLLIN | POLLHUP | POLLERR));
+        if (exited || (r > 0 && (s.pfds[1].revents & POLLIN))) s.read_tap();
         slirp_pollfds_poll(s.slirp, r < 0, &Impl::get_revents, &s);
+        if (exited) return;
     }
 }
 

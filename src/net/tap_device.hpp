@@ -1,6 +1,6 @@
 // The container's end of user-mode networking: a tap device created inside
 // the container's network namespace and configured as slirp expects
-// (10.0.2.100/24, default route via 10.0.2.2, lo up).
+// (10.0.2.100/24, default route via 10.0.2.2; lo is the container's own).
 #pragma once
 
 #include <sys/types.h>
