@@ -98,7 +98,10 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     }
     // Reaped last: its exit overlapped with the above. Once run returns,
     // no helper, tap or published port is left.
-    helper.wait();
+    if (helper.pid() > 0) {
+        log::StepTimer tw("network helper exit");
+        helper.wait();
+    }
     return code;
 }
 

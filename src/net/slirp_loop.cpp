@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <slirp/libslirp.h>
 
+#include "net/gateway_guard.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -103,6 +104,7 @@ unsigned unprivileged_port_start() {
 
 struct SlirpNetwork::Impl {
     UniqueFd tap;
+    std::unique_ptr<GatewayGuard> guard; // null: the host's loopback is open
     Slirp* slirp = nullptr;
     std::vector<std::unique_ptr<Timer>> timers;
     std::vector<struct pollfd> pfds;
@@ -110,6 +112,7 @@ struct SlirpNetwork::Impl {
 
     static ssize_t send_packet(const void* pkt, size_t len, void* opaque) {
         auto* self = static_cast<Impl*>(opaque);
+        if (self->guard) self->guard->to_container(static_cast<const uint8_t*>(pkt), len);
         ssize_t n;
         do {
             n = ::write(self->tap.get(), pkt, len);
@@ -147,6 +150,7 @@ struct SlirpNetwork::Impl {
         for (int i = 0; i < 64; ++i) {
             ssize_t n = ::read(tap.get(), buf.data(), buf.size());
             if (n <= 0) break;
+            if (guard && !guard->allow(buf.data(), static_cast<size_t>(n))) continue;
             slirp_input(slirp, buf.data(), static_cast<int>(n));
         }
     }
@@ -199,7 +203,14 @@ SlirpNetwork::SlirpNetwork(const SlirpOptions& opt) : impl_(new Impl) {
     cfg.vnameserver = ipv4("10.0.2.3");
     cfg.if_mtu = static_cast<size_t>(opt.mtu);
     cfg.if_mru = static_cast<size_t>(opt.mtu);
-    cfg.disable_host_loopback = !opt.host_loopback;
+    // Closed by the GatewayGuard instead (gateway_guard.hpp says why).
+    cfg.disable_host_loopback = false;
+    if (!opt.host_loopback) {
+        std::vector<uint16_t> udp;
+        for (const auto& b : opt.ports)
+            if (b.protocol == "udp") udp.push_back(b.container_port);
+        impl_->guard = std::make_unique<GatewayGuard>(std::move(udp));
+    }
     cfg.enable_emu = false;
     impl_->slirp = slirp_new(&cfg, &kCallbacks, impl_);
     if (impl_->slirp == nullptr) throw Error("starting libslirp");
