@@ -55,7 +55,11 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
     spec.process.preserve_fds = o.preserve_fds;
     net::NetworkHelper helper;
-    if (netplan.mode == runtime::NetworkMode::slirp) helper = spawn_network_helper(netplan);
+    if (netplan.mode == runtime::NetworkMode::slirp) {
+        helper = spawn_network_helper(netplan);
+        spec.tap_socket = helper.control_fd();
+        spec.tap_mtu = netplan.mtu;
+    }
 
     int code;
     {
@@ -72,7 +76,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         if (netplan.mode == runtime::NetworkMode::slirp)
             cb.namespaces_ready = [&](int pid) {
                 log::StepTimer tn("network");
-                with_context("starting the network (slirp)", [&] { helper.attach(pid, paths.rootless); });
+                with_context("starting the network (slirp)", [&] { helper.attach(pid); });
                 rec.ports.clear();
                 for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
             };

@@ -156,7 +156,11 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         spec.process.console_cols = cols;
         runtime::StartedContainer started;
         net::NetworkHelper helper;
-        if (netplan.mode == runtime::NetworkMode::slirp) helper = spawn_network_helper(netplan, true);
+        if (netplan.mode == runtime::NetworkMode::slirp) {
+            helper = spawn_network_helper(netplan, true);
+            spec.tap_socket = helper.control_fd();
+            spec.tap_mtu = netplan.mtu;
+        }
         std::vector<std::string> ports;
         {
             log::StepTimer t("start");
@@ -164,7 +168,7 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
             if (netplan.mode == runtime::NetworkMode::slirp)
                 cb.namespaces_ready = [&](int pid) {
                     log::StepTimer tn("network");
-                    with_context("starting the network (slirp)", [&] { helper.attach(pid, paths.rootless); });
+                    with_context("starting the network (slirp)", [&] { helper.attach(pid); });
                     for (const auto& b : helper.bound()) ports.push_back(net::encode(b));
                 };
             started = runtime::start_container(spec, cb);

@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "net/tap_device.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/log.hpp"
@@ -47,7 +46,7 @@ void kill_and_reap(pid_t pid) {
 
 NetworkHelper::NetworkHelper(NetworkHelper&& o) noexcept
     : pid_(std::exchange(o.pid_, -1)), ctl_(std::move(o.ctl_)), answered_(o.answered_),
-      wait_answer_(o.wait_answer_), mtu_(o.mtu_), bound_(std::move(o.bound_)) {}
+      wait_answer_(o.wait_answer_), bound_(std::move(o.bound_)) {}
 
 NetworkHelper& NetworkHelper::operator=(NetworkHelper&& o) noexcept {
     if (this != &o) {
@@ -56,7 +55,6 @@ NetworkHelper& NetworkHelper::operator=(NetworkHelper&& o) noexcept {
         ctl_ = std::move(o.ctl_);
         answered_ = o.answered_;
         wait_answer_ = o.wait_answer_;
-        mtu_ = o.mtu_;
         bound_ = std::move(o.bound_);
     }
     return *this;
@@ -82,7 +80,6 @@ NetworkHelper NetworkHelper::spawn(const HelperRequest& req) {
     sigset_t all;
     ::sigemptyset(&all);
     NetworkHelper h;
-    h.mtu_ = req.slirp.mtu;
     // Detached: the answer goes into the container's record, so wait for
     // it; with ports, a busy one must fail the start.
     h.wait_answer_ = req.detached || !req.slirp.ports.empty();
@@ -133,26 +130,20 @@ void NetworkHelper::read_answer() {
     }
 }
 
-void NetworkHelper::attach(pid_t pid, bool join_userns) {
+void NetworkHelper::attach(pid_t pid) {
     if (pid_ <= 0) throw Error("the network helper is not running");
-    // The tap first: the helper is meanwhile still starting.
-    UniqueFd tap;
-    {
-        log::StepTimer t("tap device");
-        tap = create_tap(TapRequest {pid, join_userns, mtu_});
-    }
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) throw_errno("watching the container's process (pidfd_open)");
     if (wait_answer_) {
         log::StepTimer t("network helper answer");
         read_answer();
     }
-    int fds[2] = {tap.get(), pidfd.get()};
-    char tag = 'f';
-    if (int err = send_fds(ctl_.get(), fds, 2, &tag, 1); err != 0) {
+    int fd = pidfd.get();
+    char tag = 'p';
+    if (int err = send_fds(ctl_.get(), &fd, 1, &tag, 1); err != 0) {
         // It died early: its answer says why.
         if (!answered_) read_answer();
-        throw Error("handing the tap device to the network helper", err);
+        throw Error("handing the container's pidfd to the network helper", err);
     }
 }
 
@@ -206,15 +197,21 @@ int slirp_helper_main(const std::vector<std::string>& args) {
         for (const auto& b : net.bound()) msg += "port " + encode(b) + "\n";
         send_message(ctl.get(), msg);
         answered = true;
-        // The container's tap device and a pidfd of its process; EOF: its
+        // A pidfd of the container's process (from skiff) and its tap
+        // device (from the container's setup), in either order; EOF: the
         // start failed, there is nothing to serve.
-        char tag = 0;
-        std::vector<UniqueFd> fds;
-        if (recv_fds(ctl.get(), &tag, 1, fds) == 0 || fds.size() != 2) return 0;
+        UniqueFd tap, pidfd;
+        while (!tap || !pidfd) {
+            char tag = 0;
+            std::vector<UniqueFd> fds;
+            if (recv_fds(ctl.get(), &tag, 1, fds) == 0) return 0;
+            if (fds.size() != 1) throw Error("__slirp: a control message without its fd");
+            (tag == 't' ? tap : pidfd) = std::move(fds[0]);
+        }
         ctl.reset();
-        int fl = ::fcntl(fds[0].get(), F_GETFL);
-        ::fcntl(fds[0].get(), F_SETFL, fl | O_NONBLOCK);
-        net.run(std::move(fds[0]), fds[1].get());
+        int fl = ::fcntl(tap.get(), F_GETFL);
+        ::fcntl(tap.get(), F_SETFL, fl | O_NONBLOCK);
+        net.run(std::move(tap), pidfd.get());
         return 0;
     } catch (const std::exception& e) {
         if (!answered) {

@@ -4,10 +4,10 @@
 // It is started before the container's namespaces exist, so its exec,
 // libslirp's setup and the binding of the published ports overlap with the
 // container's creation. It says "ok" with the ports as bound (or the error)
-// on fd 3, then receives the container's tap device and a pidfd of its
-// process, and runs libslirp until that process exits, so it never outlives
-// the container. The tap is created by the starting skiff (attach), not by
-// the helper: the container never waits for the helper's exec.
+// on fd 3, then receives a pidfd of the container's process (from skiff)
+// and its tap device (from the container's own setup, which creates it),
+// and runs libslirp until that process exits, so it never outlives the
+// container. The container never waits for the helper's exec.
 #pragma once
 
 #include <string>
@@ -35,14 +35,18 @@ public:
     // Starts the helper; returns at once.
     static NetworkHelper spawn(const HelperRequest& req);
 
+    // The container's setup creates tap0 and sends it over this socket
+    // (runtime::ContainerSpec::tap_socket).
+    int control_fd() const { return ctl_.get(); }
+
     // The container's namespaces exist (its first process is `pid`, not yet
-    // released): creates tap0 in them and hands it to the helper with a
-    // pidfd of `pid`. With published ports (or for a detached container),
-    // waits for the helper's answer, so a busy port fails the start before
-    // the container runs; otherwise the container goes on while the helper
-    // is still starting (the tap queues what the container sends meanwhile).
-    // Throws Error with the helper's message.
-    void attach(pid_t pid, bool join_userns);
+    // released): hands the helper a pidfd of `pid`. With published ports (or
+    // for a detached container), waits for the helper's answer first, so a
+    // busy port fails the start before the container runs; otherwise the
+    // container goes on while the helper is still starting (the tap queues
+    // what the container sends meanwhile). Throws Error with the helper's
+    // message.
+    void attach(pid_t pid);
 
     const std::vector<PortBinding>& bound() const { return bound_; }
     pid_t pid() const { return pid_; }
@@ -64,7 +68,6 @@ private:
     UniqueFd ctl_;
     bool answered_ = false;
     bool wait_answer_ = false;
-    int mtu_ = 65520;
     std::vector<PortBinding> bound_;
 };
 
