@@ -62,6 +62,10 @@ int apply_log_level(Context& ctx) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // The per-container network helper (net/helper.hpp): a role, not a
+    // command; it starts while the container does, so it builds no CLI.
+    if (argc > 1 && std::string_view(argv[1]) == "__slirp")
+        return net::slirp_helper_main(std::vector<std::string>(argv + 2, argv + argc));
     Context ctx;
     CLI::App app{"skiff: run and manage containers without a daemon, and without root.", "skiff"};
     app.set_version_flag("-v,--version", std::string("skiff version ") + SKIFF_VERSION_STRING);
@@ -83,9 +87,6 @@ int main(int argc, char** argv) {
     app.allow_extras(true);
     for (CLI::App* sub : app.get_subcommands({})) sub->allow_extras(false);
 
-    // The per-container network helper (net/helper.hpp): a role, not a command.
-    if (argc > 1 && std::string_view(argv[1]) == "__slirp")
-        return net::slirp_helper_main(std::vector<std::string>(argv + 2, argv + argc));
     if (argc > 1 && std::string_view(argv[1]) == "__complete") {
         try {
             return run_complete(app, ctx, std::vector<std::string>(argv + 2, argv + argc));

@@ -4,8 +4,11 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
+#include <fmt/format.h>
+
 #include "engine/container_state.hpp"
 #include "engine/mount_options.hpp"
+#include "net/port_spec.hpp"
 #include "util/signals.hpp"
 
 namespace skiff::engine {
@@ -33,6 +36,15 @@ nlohmann::ordered_json inspect_container(const Paths& paths, const ContainerReco
     using nlohmann::ordered_json;
     std::string cdir = ContainerStore(paths.root).dir(rec.id);
     const auto& s = rec.state;
+    // As docker: "8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "34567"}].
+    ordered_json ports = ordered_json::object();
+    for (const auto& p : rec.ports) {
+        net::PortBinding b = net::decode(p);
+        std::string key = fmt::format("{}/{}", b.container_port, b.protocol);
+        if (!ports.contains(key)) ports[key] = ordered_json::array();
+        ports[key].push_back({{"HostIp", b.host_ip.empty() ? "0.0.0.0" : b.host_ip},
+                              {"HostPort", std::to_string(b.host_port)}});
+    }
     ordered_json mounts = ordered_json::array();
     for (const auto& v : rec.mounts) {
         try {
@@ -108,7 +120,7 @@ nlohmann::ordered_json inspect_container(const Paths& paths, const ContainerReco
           {"Tmpfs", rec.host.tmpfs},
           {"UsernsMode", rec.host.userns},
           {"Init", rec.host.init}}},
-        {"NetworkSettings", {{"Ports", ordered_json::object()}, {"IPAddress", ""}}},
+        {"NetworkSettings", {{"Ports", ports}, {"IPAddress", ""}}},
     };
 }
 

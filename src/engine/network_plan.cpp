@@ -112,15 +112,13 @@ NetworkPlan plan_network(const NetworkRequest& req, const Config& config, bool r
     return plan;
 }
 
-net::NetworkHelper start_network_helper(const NetworkPlan& plan, int pid, bool rootless, bool detached) {
+net::NetworkHelper spawn_network_helper(const NetworkPlan& plan, bool detached) {
     net::HelperRequest req;
     req.detached = detached;
-    req.pid = pid;
-    req.join_userns = rootless;
     req.slirp.mtu = plan.mtu;
     req.slirp.host_loopback = plan.host_loopback;
     req.slirp.ports = plan.ports;
-    return with_context("starting the network (slirp)", [&] { return net::NetworkHelper::start(req); });
+    return with_context("starting the network (slirp)", [&] { return net::NetworkHelper::spawn(req); });
 }
 
 JoinedNetwork joined_network(const std::string& root, const std::string& container) {

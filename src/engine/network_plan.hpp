@@ -47,9 +47,9 @@ struct JoinedNetwork {
 };
 JoinedNetwork joined_network(const std::string& root, const std::string& container);
 
-// Starts the slirp helper for the container process `pid` (namespaces
-// created, not yet released); returns once its ports are bound.
-net::NetworkHelper start_network_helper(const NetworkPlan& plan, int pid, bool rootless, bool detached = false);
+// Starts the slirp helper (before the container: it loads and binds the
+// ports meanwhile); NetworkHelper::attach gives it the container's tap.
+net::NetworkHelper spawn_network_helper(const NetworkPlan& plan, bool detached = false);
 
 // The container's /etc/resolv.conf; host_resolv is the host's file.
 std::string resolv_conf_for(const NetworkPlan& plan, const std::string& host_resolv);

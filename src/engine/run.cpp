@@ -56,6 +56,11 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
     spec.process.preserve_fds = o.preserve_fds;
     net::NetworkHelper helper;
+    if (netplan.mode == runtime::NetworkMode::slirp) {
+        helper = spawn_network_helper(netplan);
+        spec.tap_socket = helper.control_fd();
+        spec.tap_mtu = netplan.mtu;
+    }
 
     int code;
     {
@@ -72,14 +77,14 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         cb.namespaces_ready = [&](int pid) {
             join_freezer(paths, rec.id, pid);
             if (netplan.mode != runtime::NetworkMode::slirp) return;
-            log::StepTimer tn("network helper");
-            helper = start_network_helper(netplan, pid, paths.rootless);
+            log::StepTimer tn("network");
+            with_context("starting the network (slirp)", [&] { helper.attach(pid); });
             rec.ports.clear();
             for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
         };
         code = runtime::run_container(spec, cb);
     }
-    helper.wait(); // it follows the container's exit
+    helper.stop(); // it follows the container's exit
     remove_freezer(paths, rec.id);
     log::StepTimer t("exit");
     rec.state.status = "exited";
@@ -97,6 +102,12 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
             now->state = rec.state;
             containers.save(*now);
         }
+    }
+    // Reaped last: its exit overlapped with the above. Once run returns,
+    // no helper, tap or published port is left.
+    if (helper.pid() > 0) {
+        log::StepTimer tw("network helper exit");
+        helper.wait();
     }
     return code;
 }

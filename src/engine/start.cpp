@@ -157,6 +157,11 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         spec.process.console_cols = cols;
         runtime::StartedContainer started;
         net::NetworkHelper helper;
+        if (netplan.mode == runtime::NetworkMode::slirp) {
+            helper = spawn_network_helper(netplan, true);
+            spec.tap_socket = helper.control_fd();
+            spec.tap_mtu = netplan.mtu;
+        }
         std::vector<std::string> ports;
         {
             log::StepTimer t("start");
@@ -164,8 +169,8 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
             cb.namespaces_ready = [&](int pid) {
                 join_freezer(paths, id, pid);
                 if (netplan.mode != runtime::NetworkMode::slirp) return;
-                log::StepTimer tn("network helper");
-                helper = start_network_helper(netplan, pid, paths.rootless, true);
+                log::StepTimer tn("network");
+                with_context("starting the network (slirp)", [&] { helper.attach(pid); });
                 for (const auto& b : helper.bound()) ports.push_back(net::encode(b));
             };
             started = runtime::start_container(spec, cb);

@@ -3,21 +3,24 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
-#include "net/tap_device.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/log.hpp"
 #include "util/process.hpp"
 
 namespace skiff::net {
 
 namespace {
 
-constexpr int kReadyFd = 3;
+constexpr int kControlFd = 3;
+constexpr size_t kMaxAnswer = 64 * 1024;
 
 int to_int(const std::string& s, const char* what) {
     try {
@@ -29,59 +32,68 @@ int to_int(const std::string& s, const char* what) {
     throw Error(fmt::format("__slirp: invalid {} '{}'", what, s));
 }
 
+void send_message(int sock, const std::string& msg) {
+    while (::send(sock, msg.data(), msg.size(), MSG_NOSIGNAL) < 0)
+        if (errno != EINTR) throw_errno("answering skiff");
+}
+
+void kill_and_reap(pid_t pid) {
+    ::kill(pid, SIGKILL);
+    wait_for(pid);
+}
+
 } // namespace
 
 NetworkHelper::NetworkHelper(NetworkHelper&& o) noexcept
-    : pid_(std::exchange(o.pid_, -1)), bound_(std::move(o.bound_)) {}
+    : pid_(std::exchange(o.pid_, -1)), ctl_(std::move(o.ctl_)), answered_(o.answered_),
+      wait_answer_(o.wait_answer_), bound_(std::move(o.bound_)) {}
 
 NetworkHelper& NetworkHelper::operator=(NetworkHelper&& o) noexcept {
     if (this != &o) {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            wait_for(pid_);
-        }
+        if (pid_ > 0) kill_and_reap(pid_);
         pid_ = std::exchange(o.pid_, -1);
+        ctl_ = std::move(o.ctl_);
+        answered_ = o.answered_;
+        wait_answer_ = o.wait_answer_;
         bound_ = std::move(o.bound_);
     }
     return *this;
 }
 
 NetworkHelper::~NetworkHelper() {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
-        wait_for(pid_);
-    }
+    if (pid_ > 0) kill_and_reap(pid_);
 }
 
-void NetworkHelper::wait() {
-    if (pid_ > 0) wait_for(pid_);
-    pid_ = -1;
-}
-
-NetworkHelper NetworkHelper::start(const HelperRequest& req) {
-    std::vector<std::string> args = {"skiff",
-                                     "__slirp",
-                                     std::to_string(req.pid),
-                                     req.join_userns ? "1" : "0",
-                                     std::to_string(req.slirp.mtu),
+NetworkHelper NetworkHelper::spawn(const HelperRequest& req) {
+    std::vector<std::string> args = {"skiff", "__slirp", std::to_string(req.slirp.mtu),
                                      req.slirp.host_loopback ? "1" : "0"};
     for (const auto& p : req.slirp.ports) args.push_back(encode(p));
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
 
-    Pipe ready = Pipe::make();
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
+    UniqueFd mine(sp[0]);
+    UniqueFd theirs(sp[1]);
     UniqueFd devnull = open_fd("/dev/null", O_RDWR);
     sigset_t all;
     ::sigemptyset(&all);
     NetworkHelper h;
+    // Detached: the answer goes into the container's record, so wait for
+    // it; with ports, a busy one must fail the start.
+    h.wait_answer_ = req.detached || !req.slirp.ports.empty();
     h.pid_ = ::fork();
     if (h.pid_ < 0) throw_errno("fork of the network helper");
     if (h.pid_ == 0) {
         // Async-signal-safe only: the helper starts with no blocked signals
-        // (the monitor blocks some for its signalfd) and fd 3 for readiness.
+        // (the monitor blocks some for its signalfd) and fd 3 for control.
         ::sigprocmask(SIG_SETMASK, &all, nullptr);
-        if (::dup2(ready.write.get(), kReadyFd) < 0) ::_exit(127);
+        if (theirs.get() == kControlFd) {
+            if (::fcntl(kControlFd, F_SETFD, 0) < 0) ::_exit(127);
+        } else if (::dup2(theirs.get(), kControlFd) < 0) {
+            ::_exit(127);
+        }
         ::dup2(devnull.get(), 0);
         ::dup2(devnull.get(), 1);
         // Detached: stderr is the user's only while `skiff start` runs.
@@ -92,66 +104,126 @@ NetworkHelper NetworkHelper::start(const HelperRequest& req) {
         ::execv("/proc/self/exe", argv.data());
         ::_exit(127);
     }
-    ready.write.reset();
-    std::string reply = read_all(ready.read.get(), 1 << 20);
-    if (reply.rfind("ok\n", 0) != 0) {
-        h.wait();
-        if (reply.rfind("error ", 0) == 0) {
-            std::string msg = reply.substr(6);
-            while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-            throw Error(msg);
-        }
-        throw Error("the network helper exited before the network was ready");
+    h.ctl_ = std::move(mine);
+    return h;
+}
+
+void NetworkHelper::read_answer() {
+    std::string reply(kMaxAnswer, '\0');
+    std::vector<UniqueFd> none;
+    size_t n = recv_fds(ctl_.get(), reply.data(), reply.size(), none);
+    reply.resize(n);
+    answered_ = true;
+    if (reply.rfind("error ", 0) == 0) {
+        std::string msg = reply.substr(6);
+        while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+        throw Error(msg);
     }
+    if (reply.rfind("ok\n", 0) != 0) throw Error("the network helper exited before the network was ready");
     size_t pos = 3;
     while (pos < reply.size()) {
         size_t nl = reply.find('\n', pos);
         std::string line = reply.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-        if (line.rfind("port ", 0) == 0) h.bound_.push_back(decode(line.substr(5)));
+        if (line.rfind("port ", 0) == 0) bound_.push_back(decode(line.substr(5)));
         if (nl == std::string::npos) break;
         pos = nl + 1;
     }
-    return h;
+}
+
+void NetworkHelper::attach(pid_t pid) {
+    if (pid_ <= 0) throw Error("the network helper is not running");
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) throw_errno("watching the container's process (pidfd_open)");
+    if (wait_answer_) {
+        log::StepTimer t("network helper answer");
+        read_answer();
+    }
+    int fd = pidfd.get();
+    char tag = 'p';
+    if (int err = send_fds(ctl_.get(), &fd, 1, &tag, 1); err != 0) {
+        // It died early: its answer says why.
+        if (!answered_) read_answer();
+        throw Error("handing the container's pidfd to the network helper", err);
+    }
+}
+
+void NetworkHelper::stop() {
+    if (pid_ <= 0 || !ctl_) return;
+    if (!answered_) {
+        struct pollfd p {ctl_.get(), POLLIN, 0};
+        if (::poll(&p, 1, 0) > 0) {
+            try {
+                read_answer();
+            } catch (const Error& e) {
+                log::warn("network: {}", e.what());
+            }
+        }
+    }
+    ctl_.reset();
+    // Not answered yet: still loading, it has forwarded nothing.
+    if (!answered_) ::kill(pid_, SIGKILL);
+}
+
+void NetworkHelper::wait() {
+    if (pid_ <= 0) return;
+    stop();
+    wait_for(pid_);
+    pid_ = -1;
+}
+
+void NetworkHelper::release() {
+    ctl_.reset();
+    pid_ = -1;
 }
 
 int slirp_helper_main(const std::vector<std::string>& args) {
-    UniqueFd ready(kReadyFd);
-    ::fcntl(kReadyFd, F_SETFD, FD_CLOEXEC);
+    UniqueFd ctl(kControlFd);
+    ::fcntl(kControlFd, F_SETFD, FD_CLOEXEC);
     // Out of the terminal's process group: ^C is the container's business,
     // the helper ends when the container does.
     ::setsid();
     ::signal(SIGPIPE, SIG_IGN); // a peer that went away is slirp's to handle
+    bool answered = false;
     try {
-        if (args.size() < 4) throw Error("__slirp: usage: __slirp PID JOIN_USERNS MTU HOST_LOOPBACK [PORT...]");
-        if (!ready) throw Error("__slirp: fd 3 (readiness) is not open");
-        TapRequest tap;
-        tap.pid = to_int(args[0], "pid");
-        tap.join_userns = args[1] == "1";
-        tap.mtu = to_int(args[2], "mtu");
+        if (args.size() < 2) throw Error("__slirp: usage: __slirp MTU HOST_LOOPBACK [PORT...]");
+        if (::fcntl(kControlFd, F_GETFD) < 0) throw Error("__slirp: fd 3 (control) is not open");
         SlirpOptions opt;
-        opt.mtu = tap.mtu;
-        opt.host_loopback = args[3] == "1";
-        for (size_t i = 4; i < args.size(); ++i) opt.ports.push_back(decode(args[i]));
+        opt.mtu = to_int(args[0], "mtu");
+        opt.host_loopback = args[1] == "1";
+        for (size_t i = 2; i < args.size(); ++i) opt.ports.push_back(decode(args[i]));
 
-        UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, tap.pid, 0)));
-        if (!pidfd) throw_errno("watching the container's process (pidfd_open)");
-        UniqueFd tapfd = create_tap(tap);
-        int fl = ::fcntl(tapfd.get(), F_GETFL);
-        ::fcntl(tapfd.get(), F_SETFL, fl | O_NONBLOCK);
-        SlirpNetwork net(std::move(tapfd), opt);
+        SlirpNetwork net(opt);
         std::string msg = "ok\n";
         for (const auto& b : net.bound()) msg += "port " + encode(b) + "\n";
-        write_all(ready.get(), msg);
-        ready.reset();
-        net.run(pidfd.get());
+        send_message(ctl.get(), msg);
+        answered = true;
+        // A pidfd of the container's process (from skiff) and its tap
+        // device (from the container's setup), in either order; EOF: the
+        // start failed, there is nothing to serve.
+        UniqueFd tap, pidfd;
+        while (!tap || !pidfd) {
+            char tag = 0;
+            std::vector<UniqueFd> fds;
+            if (recv_fds(ctl.get(), &tag, 1, fds) == 0) return 0;
+            if (fds.size() != 1) throw Error("__slirp: a control message without its fd");
+            (tag == 't' ? tap : pidfd) = std::move(fds[0]);
+        }
+        ctl.reset();
+        int fl = ::fcntl(tap.get(), F_GETFL);
+        ::fcntl(tap.get(), F_SETFL, fl | O_NONBLOCK);
+        net.run(std::move(tap), pidfd.get());
         return 0;
     } catch (const std::exception& e) {
-        if (ready) {
+        if (!answered) {
             try {
-                write_all(ready.get(), fmt::format("error {}\n", e.what()));
+                send_message(ctl.get(), fmt::format("error {}\n", e.what()));
+                return kExitSkiffError;
             } catch (...) {
             }
         }
+        // Nobody reads the control socket any more: say it on stderr.
+        std::string line = fmt::format("skiff: network helper: {}\n", e.what());
+        [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
         return kExitSkiffError;
     }
 }

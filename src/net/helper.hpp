@@ -1,9 +1,13 @@
 // The per-container network helper: the skiff binary re-executed as
-// `skiff __slirp PID JOIN_USERNS MTU HOST_LOOPBACK [PORT...]` with a
-// readiness pipe on fd 3. It creates the tap device in the container's
-// namespaces, binds the published ports, says "ok" (or the error) on fd 3,
-// and then runs libslirp until the container's process exits (a pidfd), so
-// it never outlives the container.
+// `skiff __slirp MTU HOST_LOOPBACK [PORT...]` with a control socket on fd 3.
+//
+// It is started before the container's namespaces exist, so its exec,
+// libslirp's setup and the binding of the published ports overlap with the
+// container's creation. It says "ok" with the ports as bound (or the error)
+// on fd 3, then receives a pidfd of the container's process (from skiff)
+// and its tap device (from the container's own setup, which creates it),
+// and runs libslirp until that process exits, so it never outlives the
+// container. The container never waits for the helper's exec.
 #pragma once
 
 #include <string>
@@ -15,10 +19,7 @@
 namespace skiff::net {
 
 struct HelperRequest {
-    pid_t pid = 0;
-    bool join_userns = false;
     bool detached = false; // started for a detached container: no stderr
-
     SlirpOptions slirp;
 };
 
@@ -31,19 +32,42 @@ public:
     NetworkHelper& operator=(NetworkHelper&& o) noexcept;
     ~NetworkHelper();
 
-    // Starts the helper and waits until the ports are bound and the tap is
-    // up. Throws Error with the helper's message on failure.
-    static NetworkHelper start(const HelperRequest& req);
+    // Starts the helper; returns at once.
+    static NetworkHelper spawn(const HelperRequest& req);
+
+    // The container's setup creates tap0 and sends it over this socket
+    // (runtime::ContainerSpec::tap_socket).
+    int control_fd() const { return ctl_.get(); }
+
+    // The container's namespaces exist (its first process is `pid`, not yet
+    // released): hands the helper a pidfd of `pid`. With published ports (or
+    // for a detached container), waits for the helper's answer first, so a
+    // busy port fails the start before the container runs; otherwise the
+    // container goes on while the helper is still starting (the tap queues
+    // what the container sends meanwhile). Throws Error with the helper's
+    // message.
+    void attach(pid_t pid);
 
     const std::vector<PortBinding>& bound() const { return bound_; }
     pid_t pid() const { return pid_; }
-    void wait(); // the container has exited: the helper follows it
+    // The container has exited. A helper that is serving notices it (its
+    // pidfd) and exits after forwarding what is queued; one still starting
+    // has forwarded nothing and is killed here. Warns with the helper's
+    // error if it failed.
+    void stop();
+    // stop(), then reaps it.
+    void wait();
     // A detached container: the helper is left to the container's monitor
     // (the subreaper that reaps it); this handle forgets it.
-    void release() { pid_ = -1; }
+    void release();
 
 private:
+    void read_answer(); // throws the helper's error
+
     pid_t pid_ = -1;
+    UniqueFd ctl_;
+    bool answered_ = false;
+    bool wait_answer_ = false;
     std::vector<PortBinding> bound_;
 };
 

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include "net/slirp_api.hpp"
 
+#include "net/gateway_guard.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -103,6 +104,7 @@ unsigned unprivileged_port_start() {
 
 struct SlirpNetwork::Impl {
     UniqueFd tap;
+    std::unique_ptr<GatewayGuard> guard; // null: the host's loopback is open
     Slirp* slirp = nullptr;
     std::vector<std::unique_ptr<Timer>> timers;
     std::vector<struct pollfd> pfds;
@@ -110,6 +112,7 @@ struct SlirpNetwork::Impl {
 
     static ssize_t send_packet(const void* pkt, size_t len, void* opaque) {
         auto* self = static_cast<Impl*>(opaque);
+        if (self->guard) self->guard->to_container(static_cast<const uint8_t*>(pkt), len);
         ssize_t n;
         do {
             n = ::write(self->tap.get(), pkt, len);
@@ -140,6 +143,16 @@ struct SlirpNetwork::Impl {
     static int get_revents(int idx, void* opaque) {
         auto* self = static_cast<Impl*>(opaque);
         return from_poll(self->pfds[static_cast<size_t>(idx)].revents);
+    }
+
+    // Hands what the container sent to slirp; the tap fd is non-blocking.
+    void read_tap() {
+        for (int i = 0; i < 64; ++i) {
+            ssize_t n = ::read(tap.get(), buf.data(), buf.size());
+            if (n <= 0) break;
+            if (guard && !guard->allow(buf.data(), static_cast<size_t>(n))) continue;
+            slirp_api().slirp_input(slirp, buf.data(), static_cast<int>(n));
+        }
     }
 
     // Fires expired timers; returns ms until the next one (or UINT32_MAX).
@@ -176,9 +189,8 @@ const SlirpCb kCallbacks = {
 };
 } // namespace
 
-SlirpNetwork::SlirpNetwork(UniqueFd tap, const SlirpOptions& opt) : impl_(new Impl) {
+SlirpNetwork::SlirpNetwork(const SlirpOptions& opt) : impl_(new Impl) {
     std::unique_ptr<Impl> guard(impl_);
-    impl_->tap = std::move(tap);
     impl_->buf.resize(static_cast<size_t>(opt.mtu) + 64);
     SlirpConfig cfg {};
     cfg.version = 1;
@@ -191,7 +203,14 @@ SlirpNetwork::SlirpNetwork(UniqueFd tap, const SlirpOptions& opt) : impl_(new Im
     cfg.vnameserver = ipv4("10.0.2.3");
     cfg.if_mtu = static_cast<size_t>(opt.mtu);
     cfg.if_mru = static_cast<size_t>(opt.mtu);
-    cfg.disable_host_loopback = !opt.host_loopback;
+    // Closed by the GatewayGuard instead (gateway_guard.hpp says why).
+    cfg.disable_host_loopback = false;
+    if (!opt.host_loopback) {
+        std::vector<uint16_t> udp;
+        for (const auto& b : opt.ports)
+            if (b.protocol == "udp") udp.push_back(b.container_port);
+        impl_->guard = std::make_unique<GatewayGuard>(std::move(udp));
+    }
     cfg.enable_emu = false;
     impl_->slirp = slirp_api().slirp_new(&cfg, &kCallbacks, impl_);
     if (impl_->slirp == nullptr) throw Error("starting libslirp");
@@ -214,8 +233,9 @@ SlirpNetwork::~SlirpNetwork() {
     delete impl_;
 }
 
-void SlirpNetwork::run(int until_fd) {
+void SlirpNetwork::run(UniqueFd tap, int until_fd) {
     Impl& s = *impl_;
+    s.tap = std::move(tap);
     for (;;) {
         uint32_t timeout = s.fire_timers();
         s.pfds.clear();
@@ -225,16 +245,10 @@ void SlirpNetwork::run(int until_fd) {
         int wait = timeout == UINT32_MAX ? -1 : static_cast<int>(std::min<uint32_t>(timeout, 1000));
         int r = ::poll(s.pfds.data(), s.pfds.size(), wait);
         if (r < 0 && errno != EINTR) throw_errno("poll");
-        if (r > 0 && (s.pfds[0].revents & (POLLIN | POLLHUP | POLLERR))) return;
-        if (r > 0 && (s.pfds[1].revents & POLLIN)) {
-            // Drain what the container sent; the tap fd is non-blocking.
-            for (int i = 0; i < 64; ++i) {
-                ssize_t n = ::read(s.tap.get(), s.buf.data(), s.buf.size());
-                if (n <= 0) break;
-                slirp_api().slirp_input(s.slirp, s.buf.data(), static_cast<int>(n));
-            }
-        }
+        bool exited = r > 0 && (s.pfds[0].revents & (POLLIN | POLLHUP | POLLERR));
+        if (exited || (r > 0 && (s.pfds[1].revents & POLLIN))) s.read_tap();
         slirp_api().slirp_pollfds_poll(s.slirp, r < 0, &Impl::get_revents, &s);
+        if (exited) return;
     }
 }
 

@@ -20,15 +20,16 @@ struct SlirpOptions {
 // bindings as bound. Throws Error naming the port that cannot be bound.
 class SlirpNetwork {
 public:
-    SlirpNetwork(UniqueFd tap, const SlirpOptions& opt);
+    explicit SlirpNetwork(const SlirpOptions& opt);
     ~SlirpNetwork();
     SlirpNetwork(const SlirpNetwork&) = delete;
     SlirpNetwork& operator=(const SlirpNetwork&) = delete;
 
     const std::vector<PortBinding>& bound() const { return bound_; }
 
-    // Forwards packets until `until_fd` (a pidfd) becomes readable.
-    void run(int until_fd);
+    // Forwards packets between `tap` and the host until `until_fd` (a
+    // pidfd) becomes readable; then forwards what the tap still holds.
+    void run(UniqueFd tap, int until_fd);
 
     struct Impl;
 

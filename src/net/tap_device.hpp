@@ -1,24 +1,22 @@
 // The container's end of user-mode networking: a tap device created inside
 // the container's network namespace and configured as slirp expects
-// (10.0.2.100/24, default route via 10.0.2.2, lo up).
+// (10.0.2.100/24, default route via 10.0.2.2; lo is the container's own).
 #pragma once
 
-#include <sys/types.h>
-
-#include "util/fd.hpp"
+#include "util/error.hpp"
 
 namespace skiff::net {
 
-struct TapRequest {
-    pid_t pid = 0;          // a process in the target namespaces
-    bool join_userns = false; // rootless: enter its user namespace too
-    int mtu = 65520;
-};
+inline constexpr const char* kOpenTunStep = "opening /dev/net/tun";
 
-// Forks a child that joins the namespaces, opens /dev/net/tun, creates and
-// configures tap0 and sends its fd back over SCM_RIGHTS. Must be called
-// from a single-threaded process (setns into a user namespace requires it).
-// Throws Error; EACCES on /dev/net/tun gets an explanation.
-UniqueFd create_tap(const TapRequest& req);
+// Creates and configures tap0 in the caller's network namespace. The
+// container's setup calls it before pivot_root (/dev/net/tun is still the
+// host's), so it is async-signal-safe: syscalls only. Returns the tap's fd
+// (close-on-exec), or -1 with errno set and *step naming what failed.
+int make_tap(int mtu, const char** step) noexcept;
+
+// The message for a failure of make_tap: EACCES or ENOENT on /dev/net/tun
+// get an explanation and a way out.
+Error describe_tap_failure(const char* step, int err);
 
 } // namespace skiff::net

@@ -143,6 +143,10 @@ ChildPlan build_child_plan(const ContainerSpec& spec) {
 
     if (!spec.hostname.empty()) p.hostname = p.keep(spec.hostname);
     p.loopback_up = spec.network == NetworkMode::none || spec.network == NetworkMode::slirp;
+    if (spec.network == NetworkMode::slirp && spec.tap_socket >= 0) {
+        p.tap_mtu = spec.tap_mtu;
+        p.tap_socket = spec.tap_socket;
+    }
 
     plan_process(p, spec.process, !(spec.userns && spec.maps.single_id));
     p.init = spec.init;

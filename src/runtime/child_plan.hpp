@@ -59,6 +59,8 @@ struct ChildPlan {
     bool readonly_root = false;
     const char* hostname = nullptr;
     bool loopback_up = false;
+    int tap_mtu = 0;     // > 0: create tap0 ...
+    int tap_socket = -1; // ... and send it here (the network helper)
 
     // The process.
     std::vector<char*> argv; // null-terminated

@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "net/tap_device.hpp"
 #include "runtime/child_fs.hpp"
 #include "runtime/child_security.hpp"
 #include "util/child_report.hpp"
@@ -276,6 +277,19 @@ void run_container_child(const ChildPlan& p, const ChildSecurity& sec, int fd, i
     if (p.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     char go = 0;
     if (::read(fd, &go, 1) != 1 || go != 'g') ::_exit(kChildSetupFailed);
+
+    // The tap first: the network helper can serve it while the rest is set
+    // up, and /dev/net/tun is the host's until pivot_root.
+    if (p.tap_socket >= 0) {
+        const char* step = nullptr;
+        int tap = net::make_tap(p.tap_mtu, &step);
+        if (tap < 0) die(fd, step, nullptr, errno);
+        char tag = 't';
+        if (int err = send_fd(p.tap_socket, tap, &tag, 1); err != 0)
+            die(fd, "handing the tap device to the network helper", nullptr, err);
+        ::close(tap);
+        ::close(p.tap_socket);
+    }
 
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) die(fd, "making / private", nullptr, errno);
     if (::mount(p.rootfs_source, p.mountpoint, p.rootfs_fstype, p.rootfs_flags, p.rootfs_data) < 0)

@@ -78,6 +78,10 @@ struct ContainerSpec {
     std::string hostname;
     NetworkMode network = NetworkMode::none;
     int netns_pid = 0; // NetworkMode::container: a process of the container joined
+    // slirp: the setup creates tap0 (this MTU) and sends it over tap_socket
+    // (the network helper's control socket) before pivot_root.
+    int tap_mtu = 0;
+    int tap_socket = -1;
     bool userns = true; // rootless: a user namespace with maps
     UserNamespaceMaps maps;
     std::vector<BindMount> binds; // in order; /etc/hosts & co included

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "net/tap_device.hpp"
 #include "runtime/child_plan.hpp"
 #include "runtime/child_security.hpp"
 #include "runtime/container_child.hpp"
@@ -105,6 +106,7 @@ Error setup_error(const ChildFailure& f) {
                          0, kExitNotFound);
         return Error(fmt::format("{}: {}", f.detail, std::strerror(f.err)), 0, kExitCannotInvoke);
     }
+    if (std::strcmp(f.step, net::kOpenTunStep) == 0) return net::describe_tap_failure(f.step, f.err);
     if (std::strcmp(f.step, "chdir to the working directory") == 0)
         return Error(fmt::format("workdir {}: {}", f.detail, std::strerror(f.err)), 0, kExitSkiffError);
     return Error(fmt::format("container setup: {}", f.describe()));

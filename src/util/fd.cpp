@@ -73,8 +73,17 @@ std::string read_file(const std::string& path, size_t max_bytes) {
 }
 
 int send_fd(int sock, int fd, const void* payload, size_t len) noexcept {
+    return send_fds(sock, &fd, 1, payload, len);
+}
+
+namespace {
+constexpr size_t kMaxFds = 4;
+}
+
+int send_fds(int sock, const int* fds, size_t nfds, const void* payload, size_t len) noexcept {
+    if (nfds == 0 || nfds > kMaxFds) return EINVAL;
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(sizeof(int) * kMaxFds)];
         struct cmsghdr align;
     } u {};
     struct iovec iov {const_cast<void*>(payload), len};
@@ -82,15 +91,44 @@ int send_fd(int sock, int fd, const void* payload, size_t len) noexcept {
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
     struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+    std::memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
     while (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
         if (errno != EINTR) return errno;
     return 0;
+}
+
+size_t recv_fds(int sock, void* payload, size_t len, std::vector<UniqueFd>& fds) {
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * kMaxFds)];
+        struct cmsghdr align;
+    } u {};
+    struct iovec iov {payload, len};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    ssize_t n;
+    do {
+        n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("receiving a message with fds");
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; ++i) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            fds.emplace_back(fd);
+        }
+    }
+    if (msg.msg_flags & MSG_CTRUNC) throw Error("receiving a message with fds: more fds than expected");
+    return static_cast<size_t>(n);
 }
 
 } // namespace skiff

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace skiff {
 
@@ -35,6 +36,12 @@ private:
 // Async-signal-safe (only sendmsg): usable between fork and exec. Returns 0
 // or the errno.
 int send_fd(int sock, int fd, const void* payload, size_t len) noexcept;
+// The same with up to 4 fds in one message.
+int send_fds(int sock, const int* fds, size_t nfds, const void* payload, size_t len) noexcept;
+// Receives one message of at most `len` bytes and the fds that came with it
+// (at most 4, close-on-exec). Returns the payload's length, 0 at EOF; throws
+// Error on a failure.
+size_t recv_fds(int sock, void* payload, size_t len, std::vector<UniqueFd>& fds);
 
 struct Pipe {
     UniqueFd read;

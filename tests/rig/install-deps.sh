@@ -15,6 +15,7 @@ PACKAGES=(
     # test rig: registry, image tooling, rootless helpers
     bats docker-registry skopeo umoci busybox-static uidmap fuse-overlayfs
     openssl apache2-utils jq curl python3 zstd iproute2 util-linux passwd
+    dnsmasq-base
     # benchmarks / peers compared against
     hyperfine podman runc
 )

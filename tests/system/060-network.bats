@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
 #
 # Networking: slirp (tap0, default route, resolv.conf, hosts), published TCP
-# ports (UDP forwarding is not tested: the busybox fixture's nc has no -u), a busy or privileged host port, the host's loopback through
-# the gateway only when configured, --dns*/--add-host, none/host, unknown
-# modes, and `skiff port`.  Traffic goes only to loopback.  The teardown's
-# leak check fails a test that leaves a network helper behind.
+# and UDP ports (the busybox fixture's nc has no -u: UDP uses tools/udp-echo.c,
+# compiled static and bind-mounted), a busy or privileged host port, DNS
+# through slirp's forwarder to a resolver on the host's loopback (dnsmasq),
+# the host's loopback through the gateway only when configured,
+# --dns*/--add-host, none/host, unknown modes, `skiff port` and inspect's
+# NetworkSettings.Ports.  Traffic goes only to loopback.  The teardown's leak
+# check fails a test that leaves a network helper behind.
 
 load helpers
 
@@ -28,9 +31,12 @@ teardown() {
 
 BG_PIDS=()
 
-# A free TCP port on 127.0.0.1 (free now; the test binds it soon after).
+# A free TCP port on 127.0.0.1 (free now; the test binds it soon after);
+# free_port udp: a free UDP port.
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    local type=SOCK_STREAM
+    [[ ${1:-} == udp ]] && type=SOCK_DGRAM
+    python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.$type); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"
 }
 
 # bg_skiff OUTFILE ARGS...: skiff in the background (foreground containers
@@ -86,12 +92,77 @@ bg_skiff() {
     sk port "$name" 8080
     assert_equal "$output" "127.0.0.1:$port"
     sk 125 port "$name" 9999
+    sk inspect --format json "$name"
+    assert_equal "$(jq -r '.[0].NetworkSettings.Ports["8080/tcp"][0] | "\(.HostIp):\(.HostPort)"' <<<"$output")" \
+        "127.0.0.1:$port"
     kill -TERM "${BG_PIDS[0]}"
     wait "${BG_PIDS[0]}" || true
     BG_PIDS=()
     # The helper is gone with the container: the port can be listened on
     # again (SO_REUSEADDR: curl's connection may linger in TIME_WAIT).
     python3 -c "import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',$port)); s.listen()"
+}
+
+@test "network: -p IP:PORT:CPORT/udp publishes a UDP port: the container answers a datagram from the host" {
+    local port name=udp$(random_string 6) echo_bin=$BATS_TEST_TMPDIR/udp-echo
+    cc -static -O2 -o "$echo_bin" "$BATS_TEST_DIRNAME/tools/udp-echo.c" || die "cannot compile tools/udp-echo.c"
+    port=$(free_port udp)
+    bg_skiff "$BATS_TEST_TMPDIR/out" run --rm --init --name "$name" -p "127.0.0.1:$port:9999/udp" \
+        -v "$echo_bin:/udp-echo:ro" "$IMAGE" /udp-echo 9999
+    # UDP refuses nothing: send until the answer comes (the container may
+    # not listen yet).
+    run python3 - "$port" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+for _ in range(100):
+    s.sendto(b"ping-udp", ("127.0.0.1", int(sys.argv[1])))
+    try:
+        print(s.recvfrom(2048)[0].decode())
+        sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)
+PY
+    assert_equal "$output" "echo:ping-udp" "a datagram through the published UDP port (skiff said: $(cat "$BATS_TEST_TMPDIR/out"))"
+    sk port "$name" 9999/udp
+    assert_equal "$output" "127.0.0.1:$port"
+    sk port "$name"
+    assert_equal "$output" "9999/udp -> 127.0.0.1:$port"
+    sk inspect --format json "$name"
+    assert_equal "$(jq -r '.[0].NetworkSettings.Ports["9999/udp"][0].HostPort' <<<"$output")" "$port"
+    kill -TERM "${BG_PIDS[0]}"
+    wait "${BG_PIDS[0]}" || true
+    BG_PIDS=()
+    # The helper is gone with the container: the UDP port is free again.
+    python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1',$port))"
+}
+
+@test "network: slirp's DNS forwarder (10.0.2.3) reaches a resolver on the host's loopback" {
+    # libslirp forwards 10.0.2.3 to the nameservers of the host's
+    # /etc/resolv.conf, on port 53 (systemd-resolved's 127.0.0.53, say).
+    # Pointing that file at a test resolver takes a private mount namespace.
+    skip_if_rootless "pointing /etc/resolv.conf at a test resolver needs root (unshare -m)"
+    command -v dnsmasq >/dev/null || die "dnsmasq is missing (tests/rig/install-deps.sh installs dnsmasq-base)"
+    local ip=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).53
+    dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address="$ip" --port=53 \
+        --address=/skiff-dns.test/192.0.2.77 --pid-file= --user=root --log-facility=- \
+        >"$BATS_TEST_TMPDIR/dnsmasq.log" 2>&1 &
+    BG_PIDS+=($!)
+    local i
+    for ((i = 0; i < 50; i++)); do
+        grep -q "started" "$BATS_TEST_TMPDIR/dnsmasq.log" && break
+        sleep 0.1
+    done
+    grep -q "started" "$BATS_TEST_TMPDIR/dnsmasq.log" || die "dnsmasq did not start: $(cat "$BATS_TEST_TMPDIR/dnsmasq.log")"
+    printf 'nameserver %s\n' "$ip" >"$BATS_TEST_TMPDIR/resolv.conf"
+    # shellcheck disable=SC2046
+    run unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh "$BATS_TEST_TMPDIR/resolv.conf" \
+        "$SKIFF_BIN" $(store_args) run --rm --network slirp "$IMAGE" \
+        sh -c 'cat /etc/resolv.conf; nslookup -type=a skiff-dns.test'
+    [[ $status -eq 0 ]] || die "nslookup through slirp failed ($status): $output"
+    assert_contains "$output" "nameserver 10.0.2.3"
+    assert_contains "$output" "192.0.2.77"
 }
 
 @test "network: an ephemeral host port (IP::PORT) is bound and reported" {

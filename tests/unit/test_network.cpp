@@ -3,6 +3,7 @@
 
 #include "config/config.hpp"
 #include "engine/network_plan.hpp"
+#include "net/gateway_guard.hpp"
 #include "net/port_spec.hpp"
 #include "util/error.hpp"
 
@@ -100,4 +101,66 @@ TEST_CASE("publishing without --network selects slirp when the default is none")
     CHECK(p.mode == runtime::NetworkMode::slirp);
     c.network = "none"; // configured explicitly: an error, not a silent change
     CHECK_THROWS_AS(engine::plan_network(r, c, false, {}), Error);
+}
+
+namespace {
+
+// An Ethernet frame with an IPv4 packet: proto 6 (TCP) or 17 (UDP).
+std::vector<uint8_t> frame(const uint8_t (&src)[4], const uint8_t (&dst)[4], uint8_t proto, uint16_t sport,
+                           uint16_t dport, uint8_t tcp_flags = 0) {
+    std::vector<uint8_t> f(14 + 20 + 20, 0);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    uint8_t* ip = f.data() + 14;
+    ip[0] = 0x45;
+    ip[9] = proto;
+    std::copy(src, src + 4, ip + 12);
+    std::copy(dst, dst + 4, ip + 16);
+    uint8_t* l4 = ip + 20;
+    l4[0] = static_cast<uint8_t>(sport >> 8);
+    l4[1] = static_cast<uint8_t>(sport);
+    l4[2] = static_cast<uint8_t>(dport >> 8);
+    l4[3] = static_cast<uint8_t>(dport);
+    l4[13] = tcp_flags;
+    return f;
+}
+
+constexpr uint8_t kCtr[4] = {10, 0, 2, 100};
+constexpr uint8_t kGw[4] = {10, 0, 2, 2};
+constexpr uint8_t kDns[4] = {10, 0, 2, 3};
+constexpr uint8_t kOut[4] = {192, 0, 2, 9};
+
+} // namespace
+
+TEST_CASE("the gateway guard: the host's loopback stays closed, answers through published ports pass") {
+    net::GatewayGuard g({9999});
+    auto allow = [&](const std::vector<uint8_t>& f) { return g.allow(f.data(), f.size()); };
+    // Elsewhere: untouched.
+    CHECK(allow(frame(kCtr, kOut, 17, 4000, 53)));
+    CHECK(allow(frame(kCtr, kDns, 17, 4000, 53)));
+    CHECK(allow(frame(kCtr, kOut, 6, 4000, 80, 0x02)));
+    // To the gateway: no new TCP connection, no UDP, no ICMP.
+    CHECK_FALSE(allow(frame(kCtr, kGw, 6, 4000, 8080, 0x02)));
+    CHECK(allow(frame(kCtr, kGw, 6, 8080, 40000, 0x12))); // SYN-ACK of a published TCP port
+    CHECK(allow(frame(kCtr, kGw, 6, 8080, 40000, 0x10)));
+    CHECK_FALSE(allow(frame(kCtr, kGw, 17, 9999, 40000)));
+    CHECK_FALSE(allow(frame(kCtr, kGw, 1, 0, 0)));
+    // A datagram from the host's loopback to the published UDP port opens
+    // the way back to that peer only.
+    auto in = frame(kGw, kCtr, 17, 40000, 9999);
+    g.to_container(in.data(), in.size());
+    CHECK(allow(frame(kCtr, kGw, 17, 9999, 40000)));
+    CHECK_FALSE(allow(frame(kCtr, kGw, 17, 9999, 40001)));
+    CHECK_FALSE(allow(frame(kCtr, kGw, 17, 5000, 40000)));
+    // Not to an unpublished port.
+    auto other = frame(kGw, kCtr, 17, 40002, 5000);
+    g.to_container(other.data(), other.size());
+    CHECK_FALSE(allow(frame(kCtr, kGw, 17, 5000, 40002)));
+    // Not IPv4, or cut short: only what is not IPv4 passes.
+    std::vector<uint8_t> arp(42, 0);
+    arp[12] = 0x08;
+    arp[13] = 0x06;
+    CHECK(g.allow(arp.data(), arp.size()));
+    auto cut = frame(kCtr, kGw, 17, 9999, 40000);
+    CHECK_FALSE(g.allow(cut.data(), 14 + 20 + 4));
 }
