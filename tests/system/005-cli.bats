@@ -71,9 +71,11 @@ load helpers
     if grep -E 'file=(libcurl|libarchive|libslirp|libcrypto)' <<<"$output"; then
         die "skiff images loaded a library it does not need"
     fi
-    # pull needs them, and gets them.
+    # pull needs them, and gets them (an empty store: the layer is unpacked).
     require_rig
-    run env LD_DEBUG=files "$SKIFF_BIN" --root "$BATS_FILE_TMPDIR/root" --runroot "$BATS_FILE_TMPDIR/run" pull -q "$IMAGE"
+    local store=$BATS_TEST_TMPDIR/pull-root
+    run env LD_DEBUG=files "$SKIFF_BIN" --root "$store" --runroot "$BATS_TEST_TMPDIR/pull-run" pull -q "$IMAGE"
+    remove_store "$store"
     [[ $status -eq 0 ]] || die "skiff pull failed: $output"
     assert_match "$output" "file=libcurl.so.4"
     assert_match "$output" "file=libarchive.so.13"

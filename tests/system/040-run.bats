@@ -225,8 +225,12 @@ count_containers() { find "$(containers_dir)" -mindepth 1 -maxdepth 1 -type d 2>
     "$SKIFF_BIN" $(store_args) run --rm --init "$IMAGE" sleep 1234 >"$BATS_TEST_TMPDIR/out" 2>&1 &
     local pid=$! init='' cmd='' i
     for ((i = 0; i < 100; i++)); do
-        init=$(pgrep -P "$pid" | head -n 1)
-        [[ -n $init ]] && cmd=$(pgrep -P "$init" | head -n 1)
+        # skiff's children: the container's init and, rootless, the network
+        # helper; the command is the init's child.
+        for init in $(pgrep -P "$pid"); do
+            cmd=$(pgrep -P "$init" | head -n 1)
+            [[ -n $cmd ]] && break
+        done
         [[ -n $cmd ]] && break
         sleep 0.1
     done
