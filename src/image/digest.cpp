@@ -20,20 +20,13 @@ namespace {
     X(EVP_DigestFinal_ex)
 
 struct CryptoApi {
-#define SKIFF_CRYPTO_MEMBER(name) decltype(&::name) name;
-    SKIFF_CRYPTO_FUNCTIONS(SKIFF_CRYPTO_MEMBER)
-#undef SKIFF_CRYPTO_MEMBER
+    SKIFF_CRYPTO_FUNCTIONS(SKIFF_DYNLIB_MEMBER)
 };
 
 const CryptoApi& crypto() {
-    static const CryptoApi api = [] {
-        DynLib lib("libcrypto.so.3", "computing digests");
-        CryptoApi c{};
-#define SKIFF_CRYPTO_BIND(name) lib.bind(c.name, #name);
-        SKIFF_CRYPTO_FUNCTIONS(SKIFF_CRYPTO_BIND)
-#undef SKIFF_CRYPTO_BIND
-        return c;
-    }();
+    static const CryptoApi api = load_table<CryptoApi>(
+        "libcrypto.so.3", "computing digests",
+        [](const DynLib& lib, CryptoApi& t) { SKIFF_CRYPTO_FUNCTIONS(SKIFF_DYNLIB_BIND) });
     return api;
 }
 

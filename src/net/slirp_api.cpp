@@ -5,14 +5,9 @@
 namespace skiff::net {
 
 const SlirpApi& slirp_api() {
-    static const SlirpApi api = [] {
-        DynLib lib("libslirp.so.0", "the user-mode network (slirp)");
-        SlirpApi s{};
-#define SKIFF_SLIRP_BIND(name) lib.bind(s.name, #name);
-        SKIFF_SLIRP_FUNCTIONS(SKIFF_SLIRP_BIND)
-#undef SKIFF_SLIRP_BIND
-        return s;
-    }();
+    static const SlirpApi api = load_table<SlirpApi>(
+        "libslirp.so.0", "the user-mode network (slirp)",
+        [](const DynLib& lib, SlirpApi& t) { SKIFF_SLIRP_FUNCTIONS(SKIFF_DYNLIB_BIND) });
     return api;
 }
 

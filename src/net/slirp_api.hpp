@@ -4,6 +4,8 @@
 
 #include <slirp/libslirp.h>
 
+#include "util/dynlib.hpp"
+
 namespace skiff::net {
 
 #define SKIFF_SLIRP_FUNCTIONS(X) \
@@ -15,9 +17,7 @@ namespace skiff::net {
     X(slirp_pollfds_poll)
 
 struct SlirpApi {
-#define SKIFF_SLIRP_MEMBER(name) decltype(&::name) name;
-    SKIFF_SLIRP_FUNCTIONS(SKIFF_SLIRP_MEMBER)
-#undef SKIFF_SLIRP_MEMBER
+    SKIFF_SLIRP_FUNCTIONS(SKIFF_DYNLIB_MEMBER)
 };
 
 // Loads libslirp the first time (thread-safe); throws Error if it cannot.

@@ -7,6 +7,8 @@
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 
+#include "util/dynlib.hpp"
+
 namespace skiff {
 
 #define SKIFF_CURL_FUNCTIONS(X) \
@@ -22,9 +24,7 @@ namespace skiff {
     X(curl_slist_free_all)
 
 struct CurlApi {
-#define SKIFF_CURL_MEMBER(name) decltype(&::name) name;
-    SKIFF_CURL_FUNCTIONS(SKIFF_CURL_MEMBER)
-#undef SKIFF_CURL_MEMBER
+    SKIFF_CURL_FUNCTIONS(SKIFF_DYNLIB_MEMBER)
 };
 
 // Loads libcurl and runs curl_global_init the first time (thread-safe);

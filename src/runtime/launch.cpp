@@ -65,32 +65,15 @@ struct SyncMessage {
 SyncMessage receive(int sock) {
     SyncMessage m;
     ChildFailure rec;
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u {};
-    struct iovec iov {&rec, sizeof rec};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    ssize_t n;
-    do {
-        n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw_errno("reading from the container's setup");
-    if (n == 0) return m;
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-            m.kind = SyncMessage::Kind::pty;
-            m.pty.reset(fd);
-            return m;
-        }
+    std::vector<UniqueFd> fds;
+    size_t n = with_context("reading from the container's setup", [&] { return recv_fds(sock, &rec, sizeof rec, fds); });
+    if (!fds.empty()) {
+        m.kind = SyncMessage::Kind::pty;
+        m.pty = std::move(fds.front());
+        return m;
     }
-    if (static_cast<size_t>(n) != sizeof rec) throw Error("malformed message from the container's setup");
+    if (n == 0) return m;
+    if (n != sizeof rec) throw Error("malformed message from the container's setup");
     rec.step[sizeof rec.step - 1] = '\0';
     rec.detail[sizeof rec.detail - 1] = '\0';
     m.kind = SyncMessage::Kind::failure;

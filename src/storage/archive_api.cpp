@@ -5,14 +5,9 @@
 namespace skiff::storage {
 
 const ArchiveApi& archive_api() {
-    static const ArchiveApi api = [] {
-        DynLib lib("libarchive.so.13", "reading and writing tar archives");
-        ArchiveApi a{};
-#define SKIFF_ARCHIVE_BIND(name) lib.bind(a.name, #name);
-        SKIFF_ARCHIVE_FUNCTIONS(SKIFF_ARCHIVE_BIND)
-#undef SKIFF_ARCHIVE_BIND
-        return a;
-    }();
+    static const ArchiveApi api = load_table<ArchiveApi>(
+        "libarchive.so.13", "reading and writing tar archives",
+        [](const DynLib& lib, ArchiveApi& t) { SKIFF_ARCHIVE_FUNCTIONS(SKIFF_DYNLIB_BIND) });
     return api;
 }
 

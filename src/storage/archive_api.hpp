@@ -5,6 +5,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "util/dynlib.hpp"
+
 namespace skiff::storage {
 
 #define SKIFF_ARCHIVE_FUNCTIONS(X) \
@@ -59,9 +61,7 @@ namespace skiff::storage {
     X(archive_write_set_format_pax_restricted) \
 
 struct ArchiveApi {
-#define SKIFF_ARCHIVE_MEMBER(name) decltype(&::name) name;
-    SKIFF_ARCHIVE_FUNCTIONS(SKIFF_ARCHIVE_MEMBER)
-#undef SKIFF_ARCHIVE_MEMBER
+    SKIFF_ARCHIVE_FUNCTIONS(SKIFF_DYNLIB_MEMBER)
 };
 
 // Loads libarchive the first time (thread-safe); throws Error if it cannot.

@@ -37,6 +37,23 @@ private:
     std::string soname_;
 };
 
+// A table of a library's functions is a struct with one member per function,
+// declared from an X-macro list:
+//   #define SKIFF_FOO_FUNCTIONS(X) X(foo_open) X(foo_close)
+//   struct FooApi { SKIFF_FOO_FUNCTIONS(SKIFF_DYNLIB_MEMBER) };
+// and filled by load_table<FooApi>(soname, what, [](const DynLib& lib, FooApi& t) {
+//   SKIFF_FOO_FUNCTIONS(SKIFF_DYNLIB_BIND) });
+#define SKIFF_DYNLIB_MEMBER(name) decltype(&::name) name;
+#define SKIFF_DYNLIB_BIND(name) lib.bind(t.name, #name);
+
+template <typename Table, typename BindAll>
+Table load_table(const char* soname, const char* what, BindAll&& bind_all) {
+    DynLib lib(soname, what);
+    Table t{};
+    bind_all(lib, t);
+    return t;
+}
+
 // From now on every DynLib throws; reason names the step ("joining the
 // container's mount namespace"). For processes that are about to enter a
 // container's file system.
