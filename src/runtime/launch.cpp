@@ -95,6 +95,25 @@ Error setup_error(const ChildFailure& f) {
     return Error(fmt::format("container setup: {}", f.describe()));
 }
 
+// Until the child's exec: answers each pty it sends ("w", once the window
+// size is set by set_size) and turns a failure record into the Error that
+// says why, after reaping pid. *reaped tells the caller's guard it is done.
+UniqueFd await_exec(int sock, int pid, bool* reaped, const std::function<void(int pty)>& set_size) {
+    UniqueFd pty;
+    for (;;) {
+        SyncMessage m = receive(sock);
+        if (m.kind == SyncMessage::Kind::eof) return pty;
+        if (m.kind == SyncMessage::Kind::failure) {
+            *reaped = true;
+            wait_for(pid);
+            throw setup_error(m.failure);
+        }
+        pty = std::move(m.pty);
+        set_size(pty.get());
+        write_all(sock, "w", 1);
+    }
+}
+
 pid_t clone_child(unsigned long flags) {
     long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     return static_cast<pid_t>(pid);
@@ -178,25 +197,16 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     write_all(parent_sock.get(), "g", 1);
 
     Launched out;
-    for (;;) {
-        SyncMessage m = receive(parent_sock.get());
-        if (m.kind == SyncMessage::Kind::eof) break;
-        if (m.kind == SyncMessage::Kind::failure) {
-            reaped = true;
-            wait_for(pid);
-            throw setup_error(m.failure);
-        }
-        out.pty = std::move(m.pty);
+    out.pty = await_exec(parent_sock.get(), pid, &reaped, [&](int pty) {
         if (spec.process.console_rows > 0 && spec.process.console_cols > 0) {
             struct winsize ws {};
             ws.ws_row = static_cast<unsigned short>(spec.process.console_rows);
             ws.ws_col = static_cast<unsigned short>(spec.process.console_cols);
-            ::ioctl(out.pty.get(), TIOCSWINSZ, &ws);
+            ::ioctl(pty, TIOCSWINSZ, &ws);
         } else {
-            copy_window_size(out.pty.get());
+            copy_window_size(pty);
         }
-        write_all(parent_sock.get(), "w", 1);
-    }
+    });
     reaped = true; // from here on the caller owns the child
     out.pid = pid;
     return out;
@@ -344,19 +354,7 @@ int exec_process(const ExecSpec& spec) {
             wait_for(pid);
         }
     });
-    UniqueFd pty;
-    for (;;) {
-        SyncMessage m = receive(parent_sock.get());
-        if (m.kind == SyncMessage::Kind::eof) break;
-        if (m.kind == SyncMessage::Kind::failure) {
-            reaped = true;
-            wait_for(pid);
-            throw setup_error(m.failure);
-        }
-        pty = std::move(m.pty);
-        copy_window_size(pty.get());
-        write_all(parent_sock.get(), "w", 1);
-    }
+    UniqueFd pty = await_exec(parent_sock.get(), pid, &reaped, [](int fd) { copy_window_size(fd); });
     reaped = true;
     if (spec.detach) return 0;
     return supervise(pid, std::move(pty), signals);
