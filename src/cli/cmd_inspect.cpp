@@ -29,32 +29,19 @@ int run_inspect(Context& ctx, const InspectFlags& f, InspectKind kind) {
     bool containers_only = kind == InspectKind::containers || f.type == "container";
     if (!f.type.empty() && f.type != "image" && f.type != "container")
         throw Error(fmt::format("invalid --type '{}': use container or image", f.type));
-    OutputFormat of = parse_output_format(f.format);
-    std::optional<Template> tmpl;
-    if (of.kind == OutputFormat::tmpl) tmpl = Template::parse(of.text);
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
-    std::vector<std::string> missing;
+    std::vector<std::string> errors;
     for (const auto& n : f.names) {
         std::optional<nlohmann::ordered_json> j;
         if (!images_only) j = find_container(ctx, n);
         if (!j && !containers_only) j = engine::inspect_image(ctx.paths(), ctx.config(), n);
         if (j) all.push_back(std::move(*j));
-        else missing.push_back(n);
+        else
+            errors.push_back(images_only       ? fmt::format("{}: image not known", n)
+                             : containers_only ? fmt::format("no such container \"{}\"", n)
+                                               : fmt::format("no such object: \"{}\"", n));
     }
-    if (tmpl) {
-        std::string out;
-        for (const auto& j : all) out += tmpl->render(nlohmann::json::parse(j.dump())) + "\n";
-        fmt::print("{}", out);
-    } else {
-        fmt::print("{}\n", all.dump(4));
-    }
-    for (size_t i = 0; i < missing.size(); ++i) {
-        std::string msg = images_only       ? fmt::format("{}: image not known", missing[i])
-                          : containers_only ? fmt::format("no such container \"{}\"", missing[i])
-                                            : fmt::format("no such object: \"{}\"", missing[i]);
-        if (i + 1 == missing.size()) throw Error(msg);
-        fmt::print(stderr, "Error: {}\n", msg);
-    }
+    print_inspected(f.format, all, errors);
     return 0;
 }
 } // namespace

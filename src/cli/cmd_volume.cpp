@@ -58,28 +58,14 @@ struct InspectFlags {
 };
 
 int run_inspect(Context& ctx, const InspectFlags& f) {
-    OutputFormat of = parse_output_format(f.format);
-    std::optional<Template> tmpl;
-    if (of.kind == OutputFormat::tmpl) tmpl = Template::parse(of.text);
     engine::VolumeStore store(ctx.paths().root);
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
-    std::vector<std::string> missing;
+    std::vector<std::string> errors;
     for (const auto& n : f.names) {
         if (auto v = store.find(n)) all.push_back(volume_json(*v));
-        else missing.push_back(n);
+        else errors.push_back(fmt::format("no such volume: {}", n));
     }
-    if (tmpl) {
-        std::string out;
-        for (const auto& j : all) out += tmpl->render(nlohmann::json::parse(j.dump())) + "\n";
-        fmt::print("{}", out);
-    } else {
-        fmt::print("{}\n", all.dump(4));
-    }
-    for (size_t i = 0; i < missing.size(); ++i) {
-        std::string msg = fmt::format("no such volume: {}", missing[i]);
-        if (i + 1 == missing.size()) throw Error(msg);
-        fmt::print(stderr, "Error: {}\n", msg);
-    }
+    print_inspected(f.format, all, errors);
     return 0;
 }
 

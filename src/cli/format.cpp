@@ -249,4 +249,21 @@ std::string render_rows(const std::string& tmpl, const std::vector<nlohmann::jso
     return align_columns(lines);
 }
 
+void print_inspected(const std::string& format, const nlohmann::ordered_json& found,
+                     const std::vector<std::string>& errors) {
+    OutputFormat of = parse_output_format(format);
+    if (of.kind == OutputFormat::tmpl) {
+        Template tmpl = Template::parse(of.text);
+        std::string out;
+        for (const auto& j : found) out += tmpl.render(nlohmann::json::parse(j.dump())) + "\n";
+        fmt::print("{}", out);
+    } else {
+        fmt::print("{}\n", found.dump(4));
+    }
+    for (size_t i = 0; i < errors.size(); ++i) {
+        if (i + 1 == errors.size()) throw Error(errors[i]);
+        fmt::print(stderr, "Error: {}\n", errors[i]);
+    }
+}
+
 } // namespace skiff::cli

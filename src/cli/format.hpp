@@ -66,4 +66,10 @@ OutputFormat parse_output_format(const std::string& flag);
 std::string render_rows(const std::string& tmpl, const std::vector<nlohmann::json>& rows,
                          const std::map<std::string, std::string>& headers = {});
 
+// The end of every inspect command: the found objects as a JSON array or one
+// template line each, then an error for each name not found (the last one
+// thrown, so the exit status is 125), as docker does.
+void print_inspected(const std::string& format, const nlohmann::ordered_json& found,
+                     const std::vector<std::string>& errors);
+
 } // namespace skiff::cli

@@ -121,6 +121,37 @@ UserNamespaceMaps rootless_maps() {
     return m;
 }
 
+namespace {
+
+// In a forked helper: runs fn, sends an Error it throws to error_fd as a
+// ChildError, and exits with its exit code (0 when fn returns).
+[[noreturn]] void run_and_exit(int error_fd, const std::function<void()>& fn) {
+    int code = 0;
+    try {
+        fn();
+    } catch (const Error& e) {
+        send_child_error(error_fd, {e.exit_code(), e.what()});
+        code = e.exit_code();
+    } catch (const std::exception& e) {
+        send_child_error(error_fd, {kExitSkiffError, e.what()});
+        code = kExitSkiffError;
+    }
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::_exit(code);
+}
+
+// In the parent: reaps the helper and rethrows what it reported, or says
+// that it failed (who: "the helper process").
+void collect(int error_fd, pid_t pid, const char* who) {
+    auto child_error = read_child_error(error_fd);
+    int status = wait_for(pid);
+    if (child_error) throw Error(child_error->message, 0, child_error->exit_code);
+    if (status != 0) throw Error(fmt::format("{} failed ({})", who, exit_code_of(status)));
+}
+
+} // namespace
+
 void run_in_user_namespace(const UserNamespaceMaps& maps, const std::function<void()>& fn) {
     Pipe ready = Pipe::make();  // child -> parent: "unshared" (or its errno)
     Pipe go = Pipe::make();     // parent -> child: "maps installed"
@@ -137,22 +168,12 @@ void run_in_user_namespace(const UserNamespaceMaps& maps, const std::function<vo
         if (err != 0 || n != sizeof err) ::_exit(kExitSkiffError);
         char c = 0;
         if (::read(go.read.get(), &c, 1) != 1 || c != 'g') ::_exit(kExitSkiffError);
-        int code = 0;
-        try {
+        run_and_exit(errors.write.get(), [&] {
             if (::setresgid(0, 0, 0) < 0) throw_errno("setresgid(0) in the user namespace");
             if (::setresuid(0, 0, 0) < 0) throw_errno("setresuid(0) in the user namespace");
             if (!maps.single_id && ::setgroups(0, nullptr) < 0) throw_errno("setgroups in the user namespace");
             fn();
-        } catch (const Error& e) {
-            send_child_error(errors.write.get(), {e.exit_code(), e.what()});
-            code = e.exit_code();
-        } catch (const std::exception& e) {
-            send_child_error(errors.write.get(), {kExitSkiffError, e.what()});
-            code = kExitSkiffError;
-        }
-        std::fflush(stdout);
-        std::fflush(stderr);
-        ::_exit(code);
+        });
     }
     ready.write.reset();
     go.read.reset();
@@ -174,10 +195,7 @@ void run_in_user_namespace(const UserNamespaceMaps& maps, const std::function<vo
     }
     if (::write(go.write.get(), "g", 1) != 1) reap_on_error(Error("signalling the user namespace child", errno));
     go.write.reset();
-    auto child_error = read_child_error(errors.read.get());
-    int status = wait_for(pid);
-    if (child_error) throw Error(child_error->message, 0, child_error->exit_code);
-    if (status != 0) throw Error(fmt::format("the helper in the user namespace failed ({})", exit_code_of(status)));
+    collect(errors.read.get(), pid, "the helper in the user namespace");
 }
 
 void run_as_container_root(bool rootless, const std::function<void()>& fn) {
@@ -203,25 +221,10 @@ void run_in_helper(bool rootless, const std::function<void()>& fn) {
     if (pid == 0) {
         errors.read.reset();
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int code = 0;
-        try {
-            fn();
-        } catch (const Error& e) {
-            send_child_error(errors.write.get(), {e.exit_code(), e.what()});
-            code = e.exit_code();
-        } catch (const std::exception& e) {
-            send_child_error(errors.write.get(), {kExitSkiffError, e.what()});
-            code = kExitSkiffError;
-        }
-        std::fflush(stdout);
-        std::fflush(stderr);
-        ::_exit(code);
+        run_and_exit(errors.write.get(), fn);
     }
     errors.write.reset();
-    auto child_error = read_child_error(errors.read.get());
-    int status = wait_for(pid);
-    if (child_error) throw Error(child_error->message, 0, child_error->exit_code);
-    if (status != 0) throw Error(fmt::format("the helper process failed ({})", exit_code_of(status)));
+    collect(errors.read.get(), pid, "the helper process");
 }
 
 } // namespace skiff::runtime
