@@ -2,6 +2,9 @@
 
 #include <sys/mount.h>
 
+#include <algorithm>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "util/error.hpp"
@@ -45,6 +48,24 @@ void check_absolute(const std::string& p, const char* what) {
 }
 
 } // namespace
+
+size_t path_depth(const std::string& path) {
+    size_t depth = 0;
+    size_t i = 0;
+    while (i < path.size()) {
+        while (i < path.size() && path[i] == '/') ++i;
+        size_t start = i;
+        while (i < path.size() && path[i] != '/') ++i;
+        std::string_view part(path.data() + start, i - start);
+        if (part.empty() || part == ".") continue;
+        if (part == "..") {
+            if (depth > 0) --depth;
+            continue;
+        }
+        ++depth;
+    }
+    return depth;
+}
 
 void plan_process(ChildPlan& p, const ProcessSpec& proc, bool set_groups) {
     if (proc.args.empty()) throw Error("no command given and the image has neither ENTRYPOINT nor CMD");
@@ -123,16 +144,35 @@ ChildPlan build_child_plan(const ContainerSpec& spec) {
     step({.op = MountStep::Op::sysfs, .source = "sysfs", .target = "/sys", .fstype = "sysfs",
           .flags = nsd | MS_RDONLY, .before_pivot = true});
 
+    // The user's mounts (and /etc/hosts & co), parents before children
+    // whatever the order given, as docker sorts them: `-v A:/x/y --tmpfs /x`
+    // would otherwise hide A under the tmpfs. Equal depths keep their order.
+    struct UserMount {
+        size_t depth;
+        const BindMount* bind;
+        const TmpfsMount* tmpfs;
+    };
+    std::vector<UserMount> user;
     for (const BindMount& b : spec.binds) {
         check_absolute(b.target, "mount destination");
-        step({.op = MountStep::Op::bind_host, .target = p.keep(b.target), .flags = b.flags,
-              .host_index = host(b.source), .target_is_file = b.file});
-        if (b.readonly) step({.op = MountStep::Op::remount_ro, .target = p.keep(b.target)});
+        user.push_back({path_depth(b.target), &b, nullptr});
     }
     for (const TmpfsMount& t : spec.tmpfs) {
         check_absolute(t.target, "tmpfs destination");
-        step({.op = MountStep::Op::mount, .source = "tmpfs", .target = p.keep(t.target), .fstype = "tmpfs",
-              .data = p.keep(t.data), .flags = t.flags});
+        user.push_back({path_depth(t.target), nullptr, &t});
+    }
+    std::stable_sort(user.begin(), user.end(), [](const UserMount& a, const UserMount& b) { return a.depth < b.depth; });
+    for (const UserMount& u : user) {
+        if (u.bind != nullptr) {
+            const BindMount& b = *u.bind;
+            step({.op = MountStep::Op::bind_host, .target = p.keep(b.target), .flags = b.flags,
+                  .host_index = host(b.source), .target_is_file = b.file});
+            if (b.readonly) step({.op = MountStep::Op::remount_ro, .target = p.keep(b.target)});
+        } else {
+            const TmpfsMount& t = *u.tmpfs;
+            step({.op = MountStep::Op::mount, .source = "tmpfs", .target = p.keep(t.target), .fstype = "tmpfs",
+                  .data = p.keep(t.data), .flags = t.flags});
+        }
     }
     if (!spec.security.privileged) {
         for (const auto& m : default_masked_paths())

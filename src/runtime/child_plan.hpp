@@ -89,6 +89,10 @@ struct ChildPlan {
 // Builds the plan for spec. Throws Error for what can be checked up front.
 ChildPlan build_child_plan(const ContainerSpec& spec);
 
+// Number of components of an absolute container path once '.' and '..' are
+// resolved lexically ("/" is 0, "/a/b" is 2): mounts go parents first.
+size_t path_depth(const std::string& path);
+
 // Only the process part, for `exec` into a running container.
 ChildPlan build_exec_plan(const ProcessSpec& proc, bool set_groups);
 

@@ -186,6 +186,20 @@ volumes_dir() { echo "$BATS_FILE_TMPDIR/root/volumes"; }
     sk volume rm vt-m
 }
 
+@test "mount: nested destinations are mounted parents first, whatever the order given" {
+    local d=$BATS_TEST_TMPDIR/nest
+    mkdir -p "$d/deep" "$d/top"
+    echo deep > "$d/deep/f"
+    echo top > "$d/top/f"
+    # Child before parent on the command line, and a tmpfs between them:
+    # each must stay visible (docker sorts mounts by destination depth).
+    sk run --rm -v "$d/deep:/x/sub/deep:ro" --tmpfs /x/sub -v "$d/top:/x" "$IMAGE" \
+        sh -c 'cat /x/f /x/sub/deep/f; grep -c " /x/sub " /proc/self/mountinfo; touch /x/sub/deep/w 2>/dev/null || echo ro'
+    assert_equal "$output" $'top\ndeep\n1\nro'
+    # Nothing the container made under the tmpfs reached the host's directory.
+    [ ! -e "$d/top/sub" ] || [ -z "$(ls -A "$d/top/sub")" ]
+}
+
 @test "mount: --tmpfs /x:size=1m caps writes at 1 MiB" {
     sk run --rm --tmpfs /x:size=1m "$IMAGE" sh -c 'dd if=/dev/zero of=/x/big bs=1k count=2048 2>/dev/null; echo rc=$?
         [ "$(du -k /x/big | cut -f1)" -le 1024 ] && [ "$(du -k /x/big | cut -f1)" -ge 1000 ] && echo capped'
