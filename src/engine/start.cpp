@@ -18,6 +18,7 @@
 #include "engine/network_plan.hpp"
 #include "engine/pause.hpp"
 #include "engine/rootfs.hpp"
+#include "engine/shared_userns.hpp"
 #include "net/helper.hpp"
 #include "engine/volumes.hpp"
 #include "monitor/protocol.hpp"
@@ -163,6 +164,12 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
             spec.tap_mtu = netplan.mtu;
         }
         std::vector<std::string> ports;
+        // This process exits once the container runs: it may join another
+        // container's user namespace itself (see shared_userns.hpp).
+        bool may_share = spec.userns && netplan.mode != runtime::NetworkMode::container;
+        UniqueFd shared_userns;
+        if (may_share) shared_userns = open_shared_userns(paths, spec.maps);
+        spec.shared_userns_fd = shared_userns.get();
         {
             log::StepTimer t("start");
             runtime::LaunchCallbacks cb;
@@ -175,6 +182,7 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
             };
             started = runtime::start_container(spec, cb);
         }
+        if (may_share && !shared_userns) record_userns_holder(paths, started.pid);
         // The helper follows the container's exit; the monitor, whose
         // child it becomes when this process exits, reaps it.
         helper.release();

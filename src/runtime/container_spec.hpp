@@ -83,6 +83,11 @@ struct ContainerSpec {
     int tap_mtu = 0;
     int tap_socket = -1;
     bool userns = true; // rootless: a user namespace with maps
+    // Rootless: join this user namespace (another container's, with the
+    // same maps; see engine/shared_userns.hpp) instead of creating one. The
+    // launching process itself joins it: only for a launcher that exits
+    // soon after (skiff __start), never the foreground run.
+    int shared_userns_fd = -1;
     UserNamespaceMaps maps;
     std::vector<BindMount> binds; // in order; /etc/hosts & co included
     std::vector<TmpfsMount> tmpfs;

@@ -125,6 +125,36 @@ std::string format_id_map(const std::vector<IdMapping>& mappings) {
     return s;
 }
 
+std::optional<std::vector<IdMapping>> parse_id_map(std::string_view text) {
+    std::vector<IdMapping> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t eol = text.find('\n', pos);
+        if (eol == std::string_view::npos) eol = text.size();
+        std::string_view line = text.substr(pos, eol - pos);
+        pos = eol + 1;
+        uint64_t v[3];
+        int n = 0;
+        size_t i = 0;
+        while (i < line.size()) {
+            while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+            if (i == line.size()) break;
+            if (n == 3 || line[i] < '0' || line[i] > '9') return std::nullopt;
+            uint64_t x = 0;
+            while (i < line.size() && line[i] >= '0' && line[i] <= '9') {
+                x = x * 10 + static_cast<uint64_t>(line[i] - '0');
+                if (x > UINT32_MAX) return std::nullopt;
+                ++i;
+            }
+            v[n++] = x;
+        }
+        if (n == 0) continue;
+        if (n != 3) return std::nullopt;
+        out.push_back({static_cast<uint32_t>(v[0]), static_cast<uint32_t>(v[1]), static_cast<uint32_t>(v[2])});
+    }
+    return out;
+}
+
 std::vector<std::string> id_map_helper_argv(const std::string& helper, pid_t pid,
                                             const std::vector<IdMapping>& mappings) {
     std::vector<std::string> argv{helper, std::to_string(pid)};

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -52,6 +53,10 @@ std::vector<IdMapping> container_id_mappings(uint32_t host_id, const std::vector
 
 // "0 1000 1\n1 100000 65536\n": the text written to /proc/PID/uid_map.
 std::string format_id_map(const std::vector<IdMapping>& mappings);
+
+// The mappings in the text of /proc/PID/uid_map or gid_map (three numbers
+// per line, any spacing). nullopt when a line is not three numbers.
+std::optional<std::vector<IdMapping>> parse_id_map(std::string_view text);
 
 // argv for newuidmap/newgidmap: {helper, "PID", "0", "1000", "1", ...}.
 std::vector<std::string> id_map_helper_argv(const std::string& helper, pid_t pid,

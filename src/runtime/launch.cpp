@@ -164,7 +164,13 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     // Joining another container's namespaces: its ID maps are already there.
     bool joined = spec.network == NetworkMode::container;
     if (joined) join_network_of(spec.netns_pid, spec.userns);
-    if (spec.userns && !joined) flags |= CLONE_NEWUSER;
+    bool shared = false;
+    if (spec.userns && !joined && spec.shared_userns_fd >= 0) {
+        shared = ::setns(spec.shared_userns_fd, CLONE_NEWUSER) == 0;
+        if (!shared) log::debug("joining the shared user namespace: {}; creating one", std::strerror(errno));
+    }
+    bool new_userns = spec.userns && !joined && !shared;
+    if (new_userns) flags |= CLONE_NEWUSER;
     if (spec.network == NetworkMode::none || spec.network == NetworkMode::slirp) flags |= CLONE_NEWNET;
 
     pid_t pid = clone_child(flags);
@@ -189,7 +195,7 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
         }
     });
 
-    if (spec.userns && !joined) {
+    if (new_userns) {
         log::StepTimer t("id maps");
         with_context("setting up the container's ID mapping", [&] { install_id_maps(pid, spec.maps); });
     }

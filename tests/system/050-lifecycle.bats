@@ -239,6 +239,34 @@ sk_logs_count() { "$SKIFF_BIN" $(store_args) logs "$1" | grep -c tick; }
     assert_equal "$output" ""
 }
 
+@test "rootless: containers with the same ID maps share one user namespace and nothing else" {
+    skip_if_root "as root, containers have no user namespace"
+    sk run -d --network=none --name ua "$IMAGE" sleep 1000
+    sk run -d --network=none --name ub "$IMAGE" sleep 1000
+    sk run -d --network=none --name uk --userns=keep-id "$IMAGE" sleep 1000
+    local pa pb pk ns
+    pa=$("$SKIFF_BIN" $(store_args) inspect --format '{{.State.Pid}}' ua)
+    pb=$("$SKIFF_BIN" $(store_args) inspect --format '{{.State.Pid}}' ub)
+    pk=$("$SKIFF_BIN" $(store_args) inspect --format '{{.State.Pid}}' uk)
+    assert_equal "$(readlink /proc/$pb/ns/user)" "$(readlink /proc/$pa/ns/user)" "ub joined ua's user namespace"
+    for ns in mnt pid net ipc uts; do
+        [[ $(readlink /proc/$pa/ns/$ns) != $(readlink /proc/$pb/ns/$ns) ]] || die "ua and ub share the $ns namespace"
+    done
+    [[ $(readlink /proc/$pk/ns/user) != $(readlink /proc/$pa/ns/user) ]] || die "keep-id (other maps) joined it"
+    [[ $(readlink /proc/$pa/ns/user) != $(readlink /proc/self/ns/user) ]] || die "a container runs in skiff's own"
+    assert_equal "$(cat /proc/$pb/uid_map)" "$(cat /proc/$pa/uid_map)"
+    # Neither sees the other's processes or files.
+    sk exec ua sh -c 'echo a > /only-a; ps -o args | grep -c "^sleep 1000"'
+    assert_equal "$output" "1"
+    sk exec ub sh -c 'test -e /only-a && echo leaked; ps -o args | grep -c "^sleep 1000"'
+    assert_equal "$output" "1"
+    # The recorded container gone, the next one starts all the same.
+    sk rm -f ua
+    sk run -d --network=none --name uc "$IMAGE" sleep 1000
+    assert_equal "$(state_of uc)" "running"
+    sk exec uc true
+}
+
 @test "20 parallel run -d, then 20 parallel rm -f" {
     local i pids=()
     for ((i = 0; i < 20; i++)); do
