@@ -154,3 +154,15 @@ TEST_CASE("idmap: helper lookup reports missing and unprivileged helpers", "[idm
     ::unlink(plain.c_str());
     ::rmdir(dir);
 }
+
+TEST_CASE("parse_id_map reads /proc/PID/uid_map's columns") {
+    auto m = parse_id_map("         0       1001          1\n         1     100000      65536\n");
+    REQUIRE(m);
+    CHECK(*m == std::vector<IdMapping>{{0, 1001, 1}, {1, 100000, 65536}});
+    CHECK(parse_id_map("")->empty());
+    CHECK(*parse_id_map("0 0 4294967295") == std::vector<IdMapping>{{0, 0, 4294967295u}});
+    CHECK_FALSE(parse_id_map("0 1001\n"));
+    CHECK_FALSE(parse_id_map("0 1001 1 5\n"));
+    CHECK_FALSE(parse_id_map("0 x 1\n"));
+    CHECK_FALSE(parse_id_map("0 4294967296 1\n"));
+}
