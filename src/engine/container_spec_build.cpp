@@ -115,6 +115,7 @@ runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& co
 
     runtime::ContainerSpec spec;
     spec.security = security_of(rec, rootless);
+    spec.security.seccomp_cache_dir = paths.runroot + "/seccomp";
     {
         log::StepTimer t("storage");
         storage::Store store(paths.root);

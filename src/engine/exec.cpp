@@ -54,6 +54,7 @@ int exec_in_container(const Paths& paths, const std::string& key, const ExecOpti
     spec.cgroup_procs = freezer_procs_file(paths, rec.id);
     spec.detach = o.detach;
     spec.security = security_of(rec, paths.rootless);
+    spec.security.seccomp_cache_dir = paths.runroot + "/seccomp";
     if (o.privileged) {
         int last = runtime::last_capability();
         spec.security.caps = runtime::resolve_capabilities({{"ALL"}, {}, true}, last);

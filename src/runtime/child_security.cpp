@@ -11,7 +11,7 @@ ChildSecurity prepare_child_security(const SecuritySpec& spec, bool non_root_use
     s.no_new_privs = spec.no_new_privs;
     if (spec.seccomp)
         s.seccomp = with_context("preparing the seccomp filter",
-                                 [&] { return prepare_seccomp(spec.seccomp_profile, spec.caps); });
+                                 [&] { return prepare_seccomp(spec.seccomp_profile, spec.caps, spec.seccomp_cache_dir); });
     return s;
 }
 

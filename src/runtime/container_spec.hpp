@@ -68,6 +68,7 @@ struct SecuritySpec {
     bool no_new_privs = false;
     bool seccomp = true;       // false: unconfined
     std::string seccomp_profile; // empty: the built-in default; else a JSON file
+    std::string seccomp_cache_dir; // the default's compiled program is kept here (runtime/seccomp_cache.hpp)
     bool privileged = false;   // no masked or read-only paths
 };
 

@@ -1,6 +1,7 @@
 // Docker's JSON seccomp profile format -> SeccompProfile. Every error names
 // the profile and the JSON path of the offending field.
 #include "runtime/seccomp_profile.hpp"
+#include "runtime/seccomp_cache.hpp"
 
 #include <cctype>
 #include <cerrno>
@@ -248,11 +249,11 @@ SeccompProfile load_seccomp_profile(const std::string& path) {
     return parse_seccomp_profile(text, path);
 }
 
-PreparedSeccomp prepare_seccomp(const std::string& security_opt_value, CapMask caps) {
+PreparedSeccomp prepare_seccomp(const std::string& security_opt_value, CapMask caps, const std::string& cache_dir) {
     if (security_opt_value == "unconfined") return {};
+    if (security_opt_value.empty()) return default_seccomp_cached(cache_dir, caps);
     SeccompBuildOptions opts;
     opts.caps = caps;
-    if (security_opt_value.empty()) return compile_seccomp(default_seccomp_profile(), opts);
     SeccompProfile p = load_seccomp_profile(security_opt_value);
     return with_context("seccomp profile " + security_opt_value, [&] { return compile_seccomp(p, opts); });
 }

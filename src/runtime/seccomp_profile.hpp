@@ -127,7 +127,7 @@ PreparedSeccomp compile_seccomp(const SeccompProfile& profile, const SeccompBuil
 
 // --security-opt seccomp=VALUE: "" -> the default profile, "unconfined" ->
 // no filter, anything else -> a JSON profile at that path.
-PreparedSeccomp prepare_seccomp(const std::string& security_opt_value, CapMask caps);
+PreparedSeccomp prepare_seccomp(const std::string& security_opt_value, CapMask caps, const std::string& cache_dir = {});
 
 // The native architecture in Docker's naming ("amd64", "arm64", ...).
 std::string native_seccomp_arch();

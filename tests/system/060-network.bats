@@ -85,7 +85,7 @@ bg_skiff() {
     bg_skiff "$BATS_TEST_TMPDIR/out" run --rm --init --name "$name" -p "127.0.0.1:$port:8080" "$IMAGE" \
         sh -c 'mkdir -p /www && echo hello-from-slirp >/www/index.html && exec httpd -f -p 8080 -h /www'
     wait_for_port 127.0.0.1 "$port" 20
-    run curl -sS --max-time 10 "http://127.0.0.1:$port/index.html"
+    http_get "http://127.0.0.1:$port/index.html" hello-from-slirp
     assert_equal "$output" "hello-from-slirp" "curl through the published port (skiff said: $(cat "$BATS_TEST_TMPDIR/out"))"
     sk port "$name"
     assert_equal "$output" "8080/tcp -> 127.0.0.1:$port"
@@ -177,7 +177,7 @@ PY
     hp=${output##*:}
     [[ $hp =~ ^[0-9]+$ ]] || die "no port reported: $output"
     wait_for_port 127.0.0.1 "$hp" 20
-    run curl -sS --max-time 10 "http://127.0.0.1:$hp/index.html"
+    http_get "http://127.0.0.1:$hp/index.html" eph
     assert_equal "$output" "eph"
 }
 

@@ -224,7 +224,11 @@ volumes_dir() { echo "$BATS_FILE_TMPDIR/root/volumes"; }
     assert_equal "$output" $'x\n1'
     [[ ! -e /tmpx && ! -e /v2 ]] || die "a mount target escaped to the host"
     # Seeding follows the image's links inside the image only: /data-etc is /etc of the image.
-    sk run --rm -v "vt-seed-etc:/data-etc" "$VOL_IMAGE" cat /etc/hostname
+    # (Inside that container /etc/hostname is the generated one, mounted over
+    # the volume as docker does; the volume itself holds the image's copy.)
+    sk run --rm --hostname hx -v "vt-seed-etc:/data-etc" "$VOL_IMAGE" cat /etc/hostname
+    assert_equal "$output" "hx"
+    sk run --rm -v "vt-seed-etc:/seeded" "$VOL_IMAGE" cat /seeded/hostname
     assert_equal "$output" "skiff-fixture"
     sk volume rm vt-esc vt-seed-etc
 }

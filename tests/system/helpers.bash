@@ -218,6 +218,20 @@ wait_for_port() {
     die "nothing listens on $host:$port after ${timeout}s"
 }
 
+# http_get URL EXPECTED [TIMEOUT]: curl URL until its body is EXPECTED (a
+# published port is bound on the host before the server inside listens:
+# until then a connection is accepted and reset). $output holds the last
+# body or curl error; the caller asserts on it.
+http_get() {
+    local url=$1 expected=$2 timeout=${3:-20} i
+    for ((i = 0; i < timeout * 5; i++)); do
+        output=$(curl -sS --max-time 10 "$url" 2>&1) || true
+        [[ $output == "$expected" ]] && return 0
+        sleep 0.2
+    done
+    return 0
+}
+
 # skopeo with the rig's policy (so /etc/containers need not exist) and no
 # ambient credentials.
 rig_skopeo() {

@@ -21,7 +21,11 @@
 #include <string>
 
 #include "runtime/capabilities.hpp"
+#include "runtime/seccomp_cache.hpp"
 #include "runtime/seccomp_profile.hpp"
+#include "storage_fixtures.hpp"
+#include "util/atomic_file.hpp"
+#include "util/dir_list.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -406,4 +410,58 @@ TEST_CASE("a JSON profile's actions, arguments and conditions take effect", "[se
         CHECK(WIFEXITED(st));
         CHECK(WEXITSTATUS(st) == 0);
     }
+}
+
+namespace {
+
+bool same_program(const PreparedSeccomp& a, const PreparedSeccomp& b) {
+    return a.prog.size() == b.prog.size() &&
+           std::memcmp(a.prog.data(), b.prog.data(), a.prog.size() * sizeof(sock_filter)) == 0;
+}
+
+// The one cache file in dir.
+std::string only_file(const std::string& dir) {
+    std::string found;
+    for (const auto& name : list_dir(dir)) {
+        REQUIRE(found.empty());
+        found = dir + "/" + name;
+    }
+    REQUIRE_FALSE(found.empty());
+    return found;
+}
+
+} // namespace
+
+TEST_CASE("the default program's cache: stored, reused, and replaced when it does not match") {
+    skiff::testing::ScratchDir tmp("skiff-seccomp-cache");
+    std::string dir = tmp / "seccomp";
+    CapMask caps = default_capabilities();
+    PreparedSeccomp fresh = compile_seccomp(default_seccomp_profile(), {.caps = caps});
+
+    PreparedSeccomp first = default_seccomp_cached(dir, caps);
+    CHECK(same_program(first, fresh));
+    std::string file = only_file(dir);
+    std::string stored = read_file(file);
+    CHECK(stored.rfind(seccomp_cache_key(caps) + "\n", 0) == 0);
+    CHECK(stored.size() == seccomp_cache_key(caps).size() + 1 + fresh.prog.size() * sizeof(sock_filter));
+
+    // Reused: an altered (but well-formed) program in the file is what comes back.
+    std::string altered = stored;
+    altered[altered.size() - 1] ^= 0x01;
+    atomic_write_file(file, altered, 0600);
+    CHECK_FALSE(same_program(default_seccomp_cached(dir, caps), fresh));
+
+    // A torn file (not whole instructions) or another key: compiled again and rewritten.
+    atomic_write_file(file, stored.substr(0, stored.size() - 3), 0600);
+    CHECK(same_program(default_seccomp_cached(dir, caps), fresh));
+    CHECK(read_file(file) == stored);
+    atomic_write_file(file, "skiff-seccomp-1 exe=other\n" + stored.substr(stored.find('\n') + 1), 0600);
+    CHECK(same_program(default_seccomp_cached(dir, caps), fresh));
+    CHECK(read_file(file) == stored);
+
+    // Other capabilities: another key, another file.
+    CHECK(seccomp_cache_key(caps) != seccomp_cache_key(caps | cap_bit(CAP_SYS_ADMIN)));
+    PreparedSeccomp admin = default_seccomp_cached(dir, caps | cap_bit(CAP_SYS_ADMIN));
+    CHECK(same_program(admin, compile_seccomp(default_seccomp_profile(), {.caps = caps | cap_bit(CAP_SYS_ADMIN)})));
+    CHECK(list_dir(dir).size() == 2);
 }
