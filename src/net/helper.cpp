@@ -45,14 +45,18 @@ void kill_and_reap(pid_t pid) {
 } // namespace
 
 NetworkHelper::NetworkHelper(NetworkHelper&& o) noexcept
-    : pid_(std::exchange(o.pid_, -1)), ctl_(std::move(o.ctl_)), answered_(o.answered_),
-      wait_answer_(o.wait_answer_), bound_(std::move(o.bound_)) {}
+    : pid_(std::exchange(o.pid_, -1)), ctl_(std::move(o.ctl_)), helper_end_(std::move(o.helper_end_)),
+      args_(std::move(o.args_)), detached_(o.detached_), answered_(o.answered_), wait_answer_(o.wait_answer_),
+      bound_(std::move(o.bound_)) {}
 
 NetworkHelper& NetworkHelper::operator=(NetworkHelper&& o) noexcept {
     if (this != &o) {
         if (pid_ > 0) kill_and_reap(pid_);
         pid_ = std::exchange(o.pid_, -1);
         ctl_ = std::move(o.ctl_);
+        helper_end_ = std::move(o.helper_end_);
+        args_ = std::move(o.args_);
+        detached_ = o.detached_;
         answered_ = o.answered_;
         wait_answer_ = o.wait_answer_;
         bound_ = std::move(o.bound_);
@@ -65,47 +69,54 @@ NetworkHelper::~NetworkHelper() {
 }
 
 NetworkHelper NetworkHelper::spawn(const HelperRequest& req) {
-    std::vector<std::string> args = {"skiff", "__slirp", std::to_string(req.slirp.mtu),
-                                     req.slirp.host_loopback ? "1" : "0"};
-    for (const auto& p : req.slirp.ports) args.push_back(encode(p));
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
+    NetworkHelper h;
+    h.args_ = {"skiff", "__slirp", std::to_string(req.slirp.mtu), req.slirp.host_loopback ? "1" : "0"};
+    for (const auto& p : req.slirp.ports) h.args_.push_back(encode(p));
+    h.detached_ = req.detached;
     int sp[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) throw_errno("socketpair");
-    UniqueFd mine(sp[0]);
-    UniqueFd theirs(sp[1]);
+    h.ctl_ = UniqueFd(sp[0]);
+    h.helper_end_ = UniqueFd(sp[1]);
+    // Detached: the answer goes into the container's record, so wait for
+    // it; with ports, a busy one must fail the start. Either way it is
+    // awaited, so the helper starts now (the header says why not otherwise).
+    h.wait_answer_ = req.detached || !req.slirp.ports.empty();
+    if (h.wait_answer_) h.start();
+    return h;
+}
+
+void NetworkHelper::start() {
+    std::vector<char*> argv;
+    for (auto& a : args_) argv.push_back(a.data());
+    argv.push_back(nullptr);
     UniqueFd devnull = open_fd("/dev/null", O_RDWR);
+    int theirs = helper_end_.get();
+    bool detached = detached_;
     sigset_t all;
     ::sigemptyset(&all);
-    NetworkHelper h;
-    // Detached: the answer goes into the container's record, so wait for
-    // it; with ports, a busy one must fail the start.
-    h.wait_answer_ = req.detached || !req.slirp.ports.empty();
-    h.pid_ = ::fork();
-    if (h.pid_ < 0) throw_errno("fork of the network helper");
-    if (h.pid_ == 0) {
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork of the network helper");
+    if (pid == 0) {
         // Async-signal-safe only: the helper starts with no blocked signals
         // (the monitor blocks some for its signalfd) and fd 3 for control.
         ::sigprocmask(SIG_SETMASK, &all, nullptr);
-        if (theirs.get() == kControlFd) {
+        if (theirs == kControlFd) {
             if (::fcntl(kControlFd, F_SETFD, 0) < 0) ::_exit(127);
-        } else if (::dup2(theirs.get(), kControlFd) < 0) {
+        } else if (::dup2(theirs, kControlFd) < 0) {
             ::_exit(127);
         }
         ::dup2(devnull.get(), 0);
         ::dup2(devnull.get(), 1);
         // Detached: stderr is the user's only while `skiff start` runs.
-        if (req.detached) ::dup2(devnull.get(), 2);
+        if (detached) ::dup2(devnull.get(), 2);
         // Nothing else of the parent's (a detached start holds the
         // container's stdio pipes on 3-6 without close-on-exec).
         ::syscall(SYS_close_range, 4u, ~0u, 0u);
         ::execv("/proc/self/exe", argv.data());
         ::_exit(127);
     }
-    h.ctl_ = std::move(mine);
-    return h;
+    pid_ = pid;
+    helper_end_.reset();
 }
 
 void NetworkHelper::read_answer() {
@@ -131,6 +142,7 @@ void NetworkHelper::read_answer() {
 }
 
 void NetworkHelper::attach(pid_t pid) {
+    if (pid_ <= 0 && helper_end_) start();
     if (pid_ <= 0) throw Error("the network helper is not running");
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) throw_errno("watching the container's process (pidfd_open)");

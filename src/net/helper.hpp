@@ -1,13 +1,21 @@
 // The per-container network helper: the skiff binary re-executed as
 // `skiff __slirp MTU HOST_LOOPBACK [PORT...]` with a control socket on fd 3.
 //
-// It is started before the container's namespaces exist, so its exec,
-// libslirp's setup and the binding of the published ports overlap with the
-// container's creation. It says "ok" with the ports as bound (or the error)
-// on fd 3, then receives a pidfd of the container's process (from skiff)
-// and its tap device (from the container's own setup, which creates it),
-// and runs libslirp until that process exits, so it never outlives the
-// container. The container never waits for the helper's exec.
+// With published ports (or for a detached container) it is started before
+// the container's namespaces exist, so its exec, libslirp's setup and the
+// binding of the ports overlap with the container's creation, and skiff
+// waits for its answer before the container runs. Otherwise nobody waits
+// for it, and it is started once the ID maps are written: its start-up
+// (about 15 ms of CPU here: the exec, libslirp and glib) then no longer
+// competes with newuidmap/newgidmap for a small machine's cores, but runs
+// beside the container's own setup.
+//
+// It says "ok" with the ports as bound (or the error) on fd 3, then
+// receives a pidfd of the container's process (from skiff) and its tap
+// device (from the container's own setup, which creates it, before or
+// after the helper starts: it waits in the socket), and runs libslirp until
+// that process exits, so it never outlives the container. The container
+// never waits for the helper's exec.
 #pragma once
 
 #include <string>
@@ -32,7 +40,8 @@ public:
     NetworkHelper& operator=(NetworkHelper&& o) noexcept;
     ~NetworkHelper();
 
-    // Starts the helper; returns at once.
+    // Makes the control socket and, when its answer is awaited (ports,
+    // detached), starts the helper; returns at once.
     static NetworkHelper spawn(const HelperRequest& req);
 
     // The container's setup creates tap0 and sends it over this socket
@@ -40,7 +49,8 @@ public:
     int control_fd() const { return ctl_.get(); }
 
     // The container's namespaces exist (its first process is `pid`, not yet
-    // released): hands the helper a pidfd of `pid`. With published ports (or
+    // released): starts the helper if spawn() did not, and hands it a pidfd
+    // of `pid`. With published ports (or
     // for a detached container), waits for the helper's answer first, so a
     // busy port fails the start before the container runs; otherwise the
     // container goes on while the helper is still starting (the tap queues
@@ -62,10 +72,14 @@ public:
     void release();
 
 private:
+    void start();       // forks and execs the helper on helper_end_
     void read_answer(); // throws the helper's error
 
     pid_t pid_ = -1;
     UniqueFd ctl_;
+    UniqueFd helper_end_; // the helper's end of the control socket, until start()
+    std::vector<std::string> args_;
+    bool detached_ = false;
     bool answered_ = false;
     bool wait_answer_ = false;
     std::vector<PortBinding> bound_;

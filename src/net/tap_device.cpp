@@ -72,10 +72,18 @@ int make_tap(int mtu, const char** step) noexcept {
     int s = -1;
     if (::ioctl(tun, TUNSETIFF, &ifr) < 0) {
         failed = "creating the tap device";
-    } else if ((s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
-        failed = "socket for interface setup";
     } else {
-        failed = configure(s, mtu);
+        // Persistent, so that the helper's last close of the fd does not
+        // unregister the device: that close waits for RCU grace periods
+        // (15-30 ms on the bench machine) and skiff would wait for it. The
+        // device goes with the container's network namespace instead, which
+        // the kernel frees in the background once the container and the
+        // helper are gone. If the kernel refused, the close is only slower.
+        ::ioctl(tun, TUNSETPERSIST, 1L);
+        if ((s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+            failed = "socket for interface setup";
+        else
+            failed = configure(s, mtu);
     }
     int err = errno;
     if (s >= 0) ::close(s);

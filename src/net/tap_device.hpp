@@ -9,7 +9,8 @@ namespace skiff::net {
 
 inline constexpr const char* kOpenTunStep = "opening /dev/net/tun";
 
-// Creates and configures tap0 in the caller's network namespace. The
+// Creates and configures tap0 in the caller's network namespace, as a
+// persistent device (it goes with the namespace, not with its last fd). The
 // container's setup calls it before pivot_root (/dev/net/tun is still the
 // host's), so it is async-signal-safe: syscalls only. Returns the tap's fd
 // (close-on-exec), or -1 with errno set and *step naming what failed.

@@ -193,6 +193,37 @@ PY
     [[ $output != *must-not-run* ]] || die "the container ran"
 }
 
+@test "network: skiff run returns only after its network helper is gone, even when the container exits at once" {
+    local port
+    port=$(free_port)
+    # skiff runs under a subreaper: a helper left to finish after skiff
+    # returned would become the subreaper's child, and is reported at once
+    # (the teardown's leak check would give it time to go). `true` exits
+    # while the helper may still be starting (it is killed); with -p the
+    # helper has answered and serves (it follows the container's exit).
+    # shellcheck disable=SC2046
+    run python3 - "$SKIFF_BIN" $(store_args) -- "$IMAGE" "$port" <<'PY'
+import ctypes, os, subprocess, sys
+args = sys.argv[1:]
+cut = args.index("--")
+skiff, image, port = args[:cut], args[cut + 1], args[cut + 2]
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+runs = [["run", "--rm", "--network", "slirp", image, "true"]] * 3
+runs += [["run", "--rm", "--network", "slirp", "-p", f"127.0.0.1:{port}:80", image, "true"]] * 3
+for r in runs:
+    p = subprocess.run(skiff + r)
+    if p.returncode != 0:
+        sys.exit(f"skiff {' '.join(r)}: exit {p.returncode}")
+    with open(f"/proc/self/task/{os.getpid()}/children") as f:
+        left = f.read().split()
+    if left:
+        cmds = [open(f"/proc/{k}/cmdline").read().replace("\0", " ") for k in left]
+        sys.exit(f"left behind by skiff {' '.join(r)}: {cmds}")
+print("none left")
+PY
+    assert_equal "$output" "none left"
+}
+
 @test "network: rootless, a host port below ip_unprivileged_port_start fails and says why" {
     skip_if_root
     local start
