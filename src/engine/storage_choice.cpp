@@ -49,7 +49,8 @@ StorageChoice storage_choice_for_run(const Paths& paths, const Config& config) {
     auto o = overlay_probe(paths);
     f.native_overlay = o.ok;
     f.native_overlay_detail = o.detail;
-    if (!o.ok) {
+    // fuse-overlayfs matters when it is the fallback, or configured.
+    if (!o.ok || config.storage_driver == "fuse-overlayfs") {
         f.fuse_overlayfs_binary = runtime::find_binary("fuse-overlayfs").found();
         auto dev = runtime::probe_device("/dev/fuse");
         f.dev_fuse = dev.accessible;
