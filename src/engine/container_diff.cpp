@@ -26,7 +26,9 @@ namespace {
 bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
 
 // fuse-overlayfs, where it may not mknod, marks a deletion with an empty
-// ".wh.NAME" file and an opaque directory with ".wh..wh..opq".
+// ".wh.NAME" file; an opaque directory gets ".wh..wh..opq" (and a whiteout
+// device ".wh..opq" of its own). ".wh." names are reserved by the image
+// spec, so no container file has one.
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 
@@ -45,10 +47,10 @@ void walk(int dir, const std::string& rel, const std::vector<std::string>& lower
         std::string r = rel.empty() ? name : rel + "/" + name;
         struct stat st {};
         if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("reading " + r);
-        if (name == kOpaqueMarker) continue;
-        if (S_ISREG(st.st_mode) && name.size() > kWhiteoutPrefix.size() && name.starts_with(kWhiteoutPrefix)) {
+        if (name.starts_with(kWhiteoutPrefix)) {
             std::string hidden = name.substr(kWhiteoutPrefix.size());
-            out.push_back({'D', "/" + (rel.empty() ? hidden : rel + "/" + hidden)});
+            if (S_ISREG(st.st_mode) && name != kOpaqueMarker && !hidden.empty())
+                out.push_back({'D', "/" + (rel.empty() ? hidden : rel + "/" + hidden)});
             continue;
         }
         if (is_whiteout(st)) {
