@@ -170,7 +170,15 @@ FuseOverlayDaemon mount_fuse_overlay_here(const RootfsSpec& r) {
     std::string data = fmt::format("fd={},{}", dev.get(), kFuseMountOptions);
     if (::mount("fuse-overlayfs", r.mountpoint.c_str(), "fuse.fuse-overlayfs", 0, data.c_str()) < 0)
         throw_errno("mounting fuse on " + r.mountpoint);
-    return FuseOverlayDaemon::start(r, std::move(dev), 0, false);
+    FuseOverlayDaemon d = FuseOverlayDaemon::start(r, std::move(dev), 0, false);
+    // The first request waits for the daemon's INIT: served, or say why not.
+    struct stat st {};
+    if (::stat(r.mountpoint.c_str(), &st) < 0) {
+        int err = errno;
+        if (std::string why = d.failure(500); !why.empty()) throw Error(why);
+        throw_errno("reading " + r.mountpoint, err);
+    }
+    return d;
 }
 
 } // namespace skiff::runtime

@@ -12,11 +12,12 @@
 load helpers
 
 ML_IMAGE=${SKIFF_REG_PLAIN:+$SKIFF_REG_PLAIN/skiff/multilayer:latest}
+VOL_IMAGE=${SKIFF_REG_PLAIN:+$SKIFF_REG_PLAIN/skiff/volumes:latest}
 
 setup_file() {
     printf 'storage:\n  driver: fuse-overlayfs\n' >"$BATS_FILE_TMPDIR/fuse.yaml"
     printf 'storage:\n  driver: auto\n' >"$BATS_FILE_TMPDIR/auto.yaml"
-    prepull "$IMAGE" "$ML_IMAGE"
+    prepull "$IMAGE" "$ML_IMAGE" "$VOL_IMAGE"
 }
 
 setup() {
@@ -153,6 +154,18 @@ assert_no_daemons() {
     assert_match "$output" "(^|"$'\n'")fz-orphan exited($|"$'\n'")"
     assert_no_daemons "monitor killed"
     fk rm -f fz-orphan
+}
+
+@test "fuse: volumes are seeded from the image's layers (read-only fuse-overlayfs in the helper)" {
+    # Two layers: the seeding mounts them with fuse-overlayfs, not the top one alone.
+    fk run --rm "$VOL_IMAGE" sh -c 'cd /seeded && find . | sort'
+    assert_contains "$output" "./sub/deep"
+    assert_contains "$output" "./hello"
+    fk run --rm -v fz-vol:/seeded "$VOL_IMAGE" cat /seeded/hello
+    local hello=$output
+    [[ -n $hello ]] || die "the named volume was not seeded"
+    fk volume rm fz-vol
+    assert_no_daemons "after seeding"
 }
 
 @test "fuse: a daemon that fails says why" {
