@@ -90,7 +90,15 @@ FuseOverlayDaemon FuseOverlayDaemon::start(const RootfsSpec& r, UniqueFd fuse, i
     argv.push_back(nullptr);
 
     UniqueFd userns;
-    if (join_userns) userns = open_fd(fmt::format("/proc/{}/ns/user", userns_pid), O_RDONLY);
+    if (join_userns) {
+        userns = open_fd(fmt::format("/proc/{}/ns/user", userns_pid), O_RDONLY);
+        // Already in it (skiff joined a namespace the container shares):
+        // setns would refuse with EINVAL.
+        struct stat mine {}, theirs {};
+        if (::stat("/proc/self/ns/user", &mine) == 0 && ::fstat(userns.get(), &theirs) == 0 &&
+            mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
+            userns.reset();
+    }
     UniqueFd devnull = open_fd("/dev/null", O_RDWR);
     FuseOverlayDaemon d;
     d.err_.reset(::memfd_create("fuse-overlayfs-stderr", MFD_CLOEXEC));

@@ -37,8 +37,8 @@ public:
     ~FuseOverlayDaemon(); // reaps (or kills after a grace period) a daemon still owned
 
     // Serves the fuse connection `fuse` for the rootfs r. The daemon joins
-    // the user namespace of userns_pid's process when join_userns. Throws
-    // Error if it cannot be started.
+    // the user namespace of userns_pid's process when join_userns (and
+    // skiff is not in it already). Throws Error if it cannot be started.
     static FuseOverlayDaemon start(const RootfsSpec& r, UniqueFd fuse, int userns_pid, bool join_userns);
 
     pid_t pid() const { return pid_; }

@@ -221,9 +221,9 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     Launched out;
     auto serve_fuse = [&](UniqueFd dev) {
         log::StepTimer t("fuse-overlayfs");
-        // Rootless, into the container's user namespace, unless skiff is in
-        // it already (joined for --network container:).
-        fuse.emplace(FuseOverlayDaemon::start(spec.rootfs, std::move(dev), pid, spec.userns && !joined));
+        // Rootless, into the container's user namespace (start() sees when
+        // skiff is in it already, joined for --network container:).
+        fuse.emplace(FuseOverlayDaemon::start(spec.rootfs, std::move(dev), pid, spec.userns));
     };
     auto set_size = [&](int pty) {
         if (spec.process.console_rows > 0 && spec.process.console_cols > 0) {
