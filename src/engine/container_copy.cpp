@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include "engine/volume_store.hpp"
 #include "runtime/child_fs.hpp"
 #include "runtime/container_spec.hpp"
+#include "runtime/fuse_overlay.hpp"
 #include "runtime/userns.hpp"
 #include "storage/root_fs.hpp"
 #include "storage/store.hpp"
@@ -92,6 +94,7 @@ runtime::RootfsSpec stopped_rootfs(const Paths& paths, const ContainerRecord& re
     r.work = cdir + "/work";
     r.mountpoint = cdir + "/merged";
     r.userxattr = paths.rootless;
+    if (rec.driver == "fuse-overlayfs") r.kind = runtime::RootfsSpec::Kind::fuse_overlay;
     return r;
 }
 
@@ -126,12 +129,16 @@ std::vector<RecordedMount> recorded_mounts(const Paths& paths, const ContainerRe
 // In the helper: the stopped container's root, its overlay mounted in a
 // private mount namespace that ends with the helper, with its volumes and
 // bind mounts where the container has them (targets resolved inside it).
-UniqueFd mount_stopped_root(const runtime::RootfsSpec& r, const std::vector<RecordedMount>& mounts) {
+UniqueFd mount_stopped_root(const runtime::RootfsSpec& r, const std::vector<RecordedMount>& mounts,
+                            std::optional<runtime::FuseOverlayDaemon>& fuse) {
     if (::unshare(CLONE_NEWNS) < 0) throw_errno("unsharing the mount namespace");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) throw_errno("making / private");
     UniqueFd root;
     if (r.kind == runtime::RootfsSpec::Kind::bind) {
         root = open_fd(r.lower.at(0), O_RDONLY | O_DIRECTORY);
+    } else if (r.kind == runtime::RootfsSpec::Kind::fuse_overlay) {
+        fuse.emplace(runtime::mount_fuse_overlay_here(r));
+        root = open_fd(r.mountpoint, O_RDONLY | O_DIRECTORY);
     } else {
         std::string data = "lowerdir=";
         for (size_t i = 0; i < r.lower.size(); ++i) data += (i ? ":" : "") + r.lower[i];
@@ -185,7 +192,16 @@ void with_container_root(const Paths& paths, const ContainerRecord& rec, const s
     }
     runtime::RootfsSpec r = stopped_rootfs(paths, rec, cdir);
     auto mounts = recorded_mounts(paths, rec);
-    runtime::run_in_helper(paths.rootless, [&] { fn(mount_stopped_root(r, mounts).get()); });
+    runtime::run_in_helper(paths.rootless, [&] {
+        std::optional<runtime::FuseOverlayDaemon> fuse;
+        fn(mount_stopped_root(r, mounts, fuse).get());
+        if (fuse) {
+            // Its daemon shares this mount namespace: end the mount, and
+            // with it the connection, rather than wait for the namespace.
+            if (::umount2(r.mountpoint.c_str(), MNT_DETACH) < 0) throw_errno("unmounting " + r.mountpoint);
+            fuse->finish(2000);
+        }
+    });
 }
 
 // Opens the parent of rel inside the root; rel "" is the root itself (".").

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -24,6 +25,13 @@ namespace {
 
 bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
 
+// fuse-overlayfs, where it may not mknod, marks a deletion with an empty
+// ".wh.NAME" file; an opaque directory gets ".wh..wh..opq" (and a whiteout
+// device ".wh..opq" of its own). ".wh." names are reserved by the image
+// spec, so no container file has one.
+constexpr std::string_view kWhiteoutPrefix = ".wh.";
+constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
+
 // Whether rel ("a/b") exists in the image: the top-most layer that has it
 // (or a whiteout of it) decides.
 bool in_image(const std::vector<std::string>& lowers, const std::string& rel) {
@@ -39,6 +47,12 @@ void walk(int dir, const std::string& rel, const std::vector<std::string>& lower
         std::string r = rel.empty() ? name : rel + "/" + name;
         struct stat st {};
         if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) throw_errno("reading " + r);
+        if (name.starts_with(kWhiteoutPrefix)) {
+            std::string hidden = name.substr(kWhiteoutPrefix.size());
+            if (S_ISREG(st.st_mode) && name != kOpaqueMarker && !hidden.empty())
+                out.push_back({'D', "/" + (rel.empty() ? hidden : rel + "/" + hidden)});
+            continue;
+        }
         if (is_whiteout(st)) {
             out.push_back({'D', "/" + r});
             continue;

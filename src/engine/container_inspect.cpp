@@ -22,6 +22,19 @@ int add_size(const char*, const struct stat* st, int type, struct FTW*) {
     return 0;
 }
 
+// Where the container's own layer is, by driver, as docker shows it.
+nlohmann::ordered_json graph_driver(const std::string& driver, const std::string& cdir) {
+    nlohmann::ordered_json data = nlohmann::ordered_json::object();
+    if (driver == "vfs") {
+        data["Dir"] = cdir + "/rootfs";
+    } else if (!driver.empty()) {
+        data["MergedDir"] = cdir + "/merged";
+        data["UpperDir"] = cdir + "/upper";
+        data["WorkDir"] = cdir + "/work";
+    }
+    return {{"Name", driver}, {"Data", data}};
+}
+
 } // namespace
 
 uint64_t container_size(const Paths& paths, const ContainerRecord& rec) {
@@ -91,6 +104,7 @@ nlohmann::ordered_json inspect_container(const Paths& paths, const ContainerReco
         {"Name", rec.name},
         {"RestartCount", s.restart_count},
         {"Driver", rec.driver},
+        {"GraphDriver", graph_driver(rec.driver, cdir)},
         {"LogPath", cdir + "/ctr.log"},
         {"Mounts", mounts},
         {"Config",

@@ -122,7 +122,7 @@ runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& co
         auto image = store.image(rec.image_id);
         if (!image)
             throw Error(fmt::format("the image of container {} ({}) is gone: it was removed", rec.name, rec.image));
-        spec.rootfs = prepare_rootfs(paths, config, store, *image, cdir, rec.read_only);
+        spec.rootfs = prepare_rootfs(paths, config, store, *image, cdir, rec.read_only, rec.driver);
     }
     {
         log::StepTimer t("network");

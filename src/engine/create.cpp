@@ -150,7 +150,10 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
         // The id is chosen first so that the record, with the hostname
         // derived from it, is written once.
         rec.id = random_hex_id();
-        rec.driver = storage_choice_for_run(paths, config).driver;
+        StorageChoice storage = storage_choice_for_run(paths, config);
+        if (!storage.problem.empty()) throw Error(storage.problem);
+        log::debug("storage driver {}: {}", storage.driver, storage.reason);
+        rec.driver = storage.driver;
         rec.mounts = create_volumes(paths, mounts, icfg.config.volumes, tmpfs_targets);
         rec.hostname = o.hostname.empty() ? rec.id.substr(0, 12) : o.hostname;
         rec.env = merge_env(icfg.config.env, extra_env, rec.hostname, o.tty);
@@ -158,7 +161,7 @@ ContainerRecord create_container(const Paths& paths, const Config& config, const
     }
     try {
         log::StepTimer t("storage");
-        prepare_rootfs(paths, config, store, image, containers.dir(rec.id), o.read_only);
+        prepare_rootfs(paths, config, store, image, containers.dir(rec.id), o.read_only, rec.driver);
     } catch (...) {
         try {
             remove_container_files(paths, containers, rec.id);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "skiff_build_config.hpp"
+#include "engine/storage_choice.hpp"
 #include "runtime/userns.hpp"
 #include "util/log.hpp"
 
@@ -190,6 +191,11 @@ HostInfo gather_host_info(const Paths& paths, const Config& config) {
     facts.rootless = h.rootless;
     facts.native_overlay = h.overlay.ok;
     facts.native_overlay_detail = h.overlay.detail;
+    // `run` goes by the cached probe while there is one: report its choice.
+    if (auto cached = cached_overlay_probe(paths)) {
+        facts.native_overlay = cached->ok;
+        facts.native_overlay_detail = cached->detail;
+    }
     facts.fuse_overlayfs_binary = h.fuse_overlayfs.found();
     facts.dev_fuse = h.dev_fuse.accessible;
     facts.dev_fuse_detail = h.dev_fuse.detail;

@@ -51,16 +51,23 @@ void unpack_copy(const Paths& paths, const storage::Store& store, const storage:
 } // namespace
 
 runtime::RootfsSpec prepare_rootfs(const Paths& paths, const Config& config, const storage::Store& store,
-                                   const storage::ImageRecord& image, const std::string& cdir, bool read_only) {
-    StorageChoice choice = storage_choice_for_run(paths, config);
-    if (!choice.problem.empty()) throw Error(choice.problem);
-    log::debug("storage driver {}: {}", choice.driver, choice.reason);
+                                   const storage::ImageRecord& image, const std::string& cdir, bool read_only,
+                                   const std::string& recorded_driver) {
+    StorageChoice choice;
+    if (recorded_driver.empty()) {
+        choice = storage_choice_for_run(paths, config);
+        if (!choice.problem.empty()) throw Error(choice.problem);
+        log::debug("storage driver {}: {}", choice.driver, choice.reason);
+    } else {
+        choice.driver = recorded_driver; // the container's upper dir is that driver's
+    }
     runtime::RootfsSpec r;
     r.readonly = read_only;
     r.mountpoint = cdir + "/merged";
     mkdir_private(r.mountpoint);
-    if (choice.driver == "overlay") {
-        r.kind = runtime::RootfsSpec::Kind::overlay;
+    if (choice.driver == "overlay" || choice.driver == "fuse-overlayfs") {
+        r.kind = choice.driver == "overlay" ? runtime::RootfsSpec::Kind::overlay
+                                            : runtime::RootfsSpec::Kind::fuse_overlay;
         for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it) r.lower.push_back(store.layer_dir(*it));
         if (r.lower.empty()) {
             r.lower.push_back(cdir + "/empty");
@@ -84,8 +91,7 @@ runtime::RootfsSpec prepare_rootfs(const Paths& paths, const Config& config, con
         r.lower = {rootfs};
         return r;
     }
-    throw Error(fmt::format("storage driver {} is not implemented yet: set storage.driver to vfs in {}",
-                            choice.driver, paths.config_file));
+    throw Error(fmt::format("unknown storage driver '{}'", choice.driver));
 }
 
 void remove_container_files(const Paths& paths, ContainerStore& containers, const std::string& id) {

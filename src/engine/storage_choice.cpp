@@ -14,19 +14,11 @@ namespace skiff::engine {
 
 namespace {
 
-struct CachedOverlay {
-    bool ok = false;
-    std::string detail;
-};
+std::string cache_path(const Paths& paths) { return paths.runroot + "/overlay-probe.json"; }
 
 CachedOverlay overlay_probe(const Paths& paths) {
-    std::string cache = paths.runroot + "/overlay-probe.json";
-    try {
-        auto j = nlohmann::json::parse(read_file(cache, 64 * 1024));
-        return {j.at("ok").get<bool>(), j.value("detail", "")};
-    } catch (const std::exception&) {
-        // absent or damaged: probe again
-    }
+    if (auto c = cached_overlay_probe(paths)) return *c;
+    std::string cache = cache_path(paths);
     log::StepTimer t("probe native overlayfs");
     auto p = runtime::probe_native_overlay(paths.root, paths.rootless, ::geteuid(), ::getegid());
     CachedOverlay c{p.ok, p.detail};
@@ -41,6 +33,15 @@ CachedOverlay overlay_probe(const Paths& paths) {
 
 } // namespace
 
+std::optional<CachedOverlay> cached_overlay_probe(const Paths& paths) {
+    try {
+        auto j = nlohmann::json::parse(read_file(cache_path(paths), 64 * 1024));
+        return CachedOverlay{j.at("ok").get<bool>(), j.value("detail", "")};
+    } catch (const std::exception&) {
+        return std::nullopt; // absent or damaged: probe again
+    }
+}
+
 StorageChoice storage_choice_for_run(const Paths& paths, const Config& config) {
     StorageFacts f;
     f.rootless = paths.rootless;
@@ -48,7 +49,8 @@ StorageChoice storage_choice_for_run(const Paths& paths, const Config& config) {
     auto o = overlay_probe(paths);
     f.native_overlay = o.ok;
     f.native_overlay_detail = o.detail;
-    if (!o.ok) {
+    // fuse-overlayfs matters when it is the fallback, or configured.
+    if (!o.ok || config.storage_driver == "fuse-overlayfs") {
         f.fuse_overlayfs_binary = runtime::find_binary("fuse-overlayfs").found();
         auto dev = runtime::probe_device("/dev/fuse");
         f.dev_fuse = dev.accessible;

@@ -6,12 +6,14 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "engine/container_store.hpp"
 #include "engine/volume_store.hpp"
+#include "runtime/fuse_overlay.hpp"
 #include "runtime/userns.hpp"
 #include "storage/root_fs.hpp"
 #include "storage/tree_copy.hpp"
@@ -20,6 +22,7 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/log.hpp"
+#include "util/scope_guard.hpp"
 
 namespace skiff::engine {
 
@@ -54,10 +57,19 @@ bool empty_dir(const std::string& d) {
 }
 
 // In the helper child: the image's root, read-only, in a private mount
-// namespace (an overlay of its layers, or the vfs copy).
-UniqueFd open_image_root(const runtime::RootfsSpec& rootfs) {
+// namespace (an overlay of its layers, or the vfs copy). With
+// fuse-overlayfs, *fuse is its daemon, to end after the mount.
+UniqueFd open_image_root(const runtime::RootfsSpec& rootfs, std::optional<runtime::FuseOverlayDaemon>& fuse) {
     if (::unshare(CLONE_NEWNS) < 0) throw_errno("unsharing the mount namespace");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) throw_errno("making / private");
+    if (rootfs.kind == runtime::RootfsSpec::Kind::fuse_overlay && rootfs.lower.size() > 1) {
+        runtime::RootfsSpec ro = rootfs;
+        ro.upper.clear();
+        ro.work.clear();
+        fuse.emplace(with_context("mounting the image's layers to seed volumes",
+                                  [&] { return runtime::mount_fuse_overlay_here(ro); }));
+        return open_fd(rootfs.mountpoint, O_RDONLY | O_DIRECTORY);
+    }
     if (rootfs.kind == runtime::RootfsSpec::Kind::overlay && rootfs.lower.size() > 1) {
         std::string data = "lowerdir=";
         for (size_t i = 0; i < rootfs.lower.size(); ++i) data += (i ? ":" : "") + rootfs.lower[i];
@@ -72,7 +84,15 @@ UniqueFd open_image_root(const runtime::RootfsSpec& rootfs) {
 
 void do_work(const HelperWork& w, const runtime::RootfsSpec& rootfs, MountUser user) {
     if (!w.seeds.empty()) {
-        UniqueFd root = open_image_root(rootfs);
+        std::optional<runtime::FuseOverlayDaemon> fuse;
+        UniqueFd root = open_image_root(rootfs, fuse);
+        ScopeGuard end_fuse([&] {
+            root.reset();
+            if (fuse) {
+                ::umount2(rootfs.mountpoint.c_str(), MNT_DETACH);
+                fuse->finish(2000);
+            }
+        });
         for (const auto& s : w.seeds) {
             std::string rel = storage::clean_entry_path(s.target);
             UniqueFd src;

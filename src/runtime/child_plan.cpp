@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/fuse_overlay.hpp"
 #include "util/error.hpp"
 
 namespace skiff::runtime {
@@ -33,7 +34,9 @@ namespace {
 // them, and as root the bind is just as good.
 constexpr const char* kDevices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"};
 
-std::string join_lower(const std::vector<std::string>& lower) {
+} // namespace
+
+std::string overlay_lowerdir(const std::vector<std::string>& lower) {
     std::string s;
     for (const auto& l : lower) {
         if (l.find_first_of(":,") != std::string::npos)
@@ -42,6 +45,8 @@ std::string join_lower(const std::vector<std::string>& lower) {
     }
     return s;
 }
+
+namespace {
 
 void check_absolute(const std::string& p, const char* what) {
     if (p.empty() || p[0] != '/') throw Error(fmt::format("{} '{}' must be an absolute path", what, p));
@@ -97,7 +102,7 @@ ChildPlan build_child_plan(const ContainerSpec& spec) {
     p.mountpoint = p.keep(r.mountpoint);
     if (r.kind == RootfsSpec::Kind::overlay) {
         if (r.lower.empty()) throw Error("overlay rootfs without layers");
-        std::string data = fmt::format("lowerdir={},upperdir={},workdir={}", join_lower(r.lower), r.upper, r.work);
+        std::string data = fmt::format("lowerdir={},upperdir={},workdir={}", overlay_lowerdir(r.lower), r.upper, r.work);
         if (r.userxattr) data += ",userxattr";
         if (data.size() >= 4096)
             throw Error(fmt::format("overlay mount options for {} layers exceed the kernel's page-size limit",
@@ -105,6 +110,13 @@ ChildPlan build_child_plan(const ContainerSpec& spec) {
         p.rootfs_source = "overlay";
         p.rootfs_fstype = "overlay";
         p.rootfs_data = p.keep(data);
+    } else if (r.kind == RootfsSpec::Kind::fuse_overlay) {
+        if (r.lower.empty()) throw Error("overlay rootfs without layers");
+        fuse_overlay_options(r); // checks the layer paths before anything starts
+        p.rootfs_fuse = true;
+        p.rootfs_source = "fuse-overlayfs";
+        p.rootfs_fstype = "fuse.fuse-overlayfs";
+        p.rootfs_data = kFuseMountOptions;
     } else {
         p.rootfs_source = p.keep(r.lower.at(0));
         p.rootfs_flags = MS_BIND | MS_REC;

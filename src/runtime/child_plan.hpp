@@ -49,6 +49,9 @@ struct ChildPlan {
     const char* rootfs_data = nullptr;
     unsigned long rootfs_flags = 0;
     const char* mountpoint = nullptr;
+    // fuse-overlayfs: the child opens /dev/fuse, mounts rootfs_fstype with
+    // "fd=N," + rootfs_data, sends the fd to skiff and waits for its 'f'.
+    bool rootfs_fuse = false;
     std::vector<const char*> host_sources; // opened O_PATH before pivot_root
     mutable std::vector<int> host_fds;     // filled by the child (pre-sized)
     const char* host_sys = "/sys";        // for the sysfs fallback
@@ -85,6 +88,10 @@ struct ChildPlan {
     std::deque<std::string> strings;
     const char* keep(std::string s) { return strings.emplace_back(std::move(s)).c_str(); }
 };
+
+// overlayfs's (and fuse-overlayfs's) lowerdir= value, top-most first. Throws
+// Error for a path with ':' or ','.
+std::string overlay_lowerdir(const std::vector<std::string>& lower);
 
 // Builds the plan for spec. Throws Error for what can be checked up front.
 ChildPlan build_child_plan(const ContainerSpec& spec);

@@ -21,6 +21,7 @@
 #include "net/tap_device.hpp"
 #include "runtime/child_fs.hpp"
 #include "runtime/child_security.hpp"
+#include "runtime/fuse_overlay.hpp"
 #include "util/child_report.hpp"
 #include "util/process_title.hpp"
 
@@ -120,6 +121,35 @@ void run_pre_pivot_step(const MountStep& s, const ChildPlan& p, int rootfd, int 
         if (childfs::remount_readonly(target) < 0) die(fd, "read-only remount", s.target, errno);
     }
     ::close(tfd);
+}
+
+// fuse-overlayfs: a fuse mount on the rootfs mountpoint, on a /dev/fuse fd
+// opened here (the kernel ties the connection to the opener's user
+// namespace), handed to skiff, which starts the daemon on it and answers 'f'.
+// Until then nothing may touch the mount.
+void mount_fuse_rootfs(const ChildPlan& p, int fd) noexcept {
+    int dev = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
+    if (dev < 0) die(fd, kOpenDevFuseStep, nullptr, errno);
+    char data[256] = "fd=";
+    char num[16];
+    int nd = 0;
+    int n = dev;
+    do {
+        num[nd++] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n > 0 && nd < 15);
+    size_t len = 3;
+    while (nd > 0) data[len++] = num[--nd];
+    data[len] = '\0';
+    if (!childfs::append(data, sizeof data, ",") || !childfs::append(data, sizeof data, p.rootfs_data))
+        die(fd, "fuse mount options", nullptr, E2BIG);
+    if (::mount(p.rootfs_source, p.mountpoint, p.rootfs_fstype, p.rootfs_flags, data) < 0)
+        die(fd, "mount fuse rootfs", p.mountpoint, errno);
+    char tag = 'F';
+    if (int err = send_fd(fd, dev, &tag, 1); err != 0) die(fd, "sending the fuse fd to skiff", nullptr, err);
+    ::close(dev);
+    char ack = 0;
+    if (::read(fd, &ack, 1) != 1 || ack != 'f') ::_exit(kChildSetupFailed);
 }
 
 // Allocates the container's terminal from its own devpts, sends the master
@@ -292,7 +322,9 @@ void run_container_child(const ChildPlan& p, const ChildSecurity& sec, int fd, i
     }
 
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) die(fd, "making / private", nullptr, errno);
-    if (::mount(p.rootfs_source, p.mountpoint, p.rootfs_fstype, p.rootfs_flags, p.rootfs_data) < 0)
+    if (p.rootfs_fuse)
+        mount_fuse_rootfs(p, fd);
+    else if (::mount(p.rootfs_source, p.mountpoint, p.rootfs_fstype, p.rootfs_flags, p.rootfs_data) < 0)
         die(fd, p.rootfs_fstype != nullptr ? "mount overlay rootfs" : "bind rootfs", p.mountpoint, errno);
     // Detached clones of the host paths to bind: they can be attached after
     // pivot_root, when the host tree is no longer reachable by any path.

@@ -18,8 +18,9 @@ enum class NetworkMode { none, host, slirp, container };
 
 struct RootfsSpec {
     // overlay: lower (top-most first) + upper + work, mounted at mountpoint.
+    // fuse_overlay: the same served by fuse-overlayfs (runtime/fuse_overlay).
     // bind: `lower[0]` is a complete root directory, bind-mounted.
-    enum class Kind { overlay, bind } kind = Kind::overlay;
+    enum class Kind { overlay, fuse_overlay, bind } kind = Kind::overlay;
     std::vector<std::string> lower;
     std::string upper;
     std::string work;

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -19,6 +20,7 @@
 #include "runtime/child_plan.hpp"
 #include "runtime/child_security.hpp"
 #include "runtime/container_child.hpp"
+#include "runtime/fuse_overlay.hpp"
 #include "runtime/netns_join.hpp"
 #include "runtime/terminal.hpp"
 #include "util/child_report.hpp"
@@ -54,26 +56,29 @@ private:
     UniqueFd fd_;
 };
 
-// One message from the child: a pty master, a failure record, or EOF (the
-// command was executed).
+// One message from the child: a pty master ('P'), the fuse connection of
+// its rootfs ('F'), a failure record, or EOF (the command was executed).
 struct SyncMessage {
-    enum class Kind { eof, pty, failure } kind = Kind::eof;
-    UniqueFd pty;
+    enum class Kind { eof, pty, fuse, failure } kind = Kind::eof;
+    UniqueFd fd;
     ChildFailure failure;
 };
 
 SyncMessage receive(int sock) {
     SyncMessage m;
-    ChildFailure rec;
+    char buf[sizeof(ChildFailure)];
     std::vector<UniqueFd> fds;
-    size_t n = with_context("reading from the container's setup", [&] { return recv_fds(sock, &rec, sizeof rec, fds); });
+    size_t n = with_context("reading from the container's setup", [&] { return recv_fds(sock, buf, sizeof buf, fds); });
     if (!fds.empty()) {
-        m.kind = SyncMessage::Kind::pty;
-        m.pty = std::move(fds.front());
+        if (n != 1 || (buf[0] != 'P' && buf[0] != 'F')) throw Error("malformed message from the container's setup");
+        m.kind = buf[0] == 'P' ? SyncMessage::Kind::pty : SyncMessage::Kind::fuse;
+        m.fd = std::move(fds.front());
         return m;
     }
     if (n == 0) return m;
-    if (n != sizeof rec) throw Error("malformed message from the container's setup");
+    if (n != sizeof buf) throw Error("malformed message from the container's setup");
+    ChildFailure rec;
+    std::memcpy(&rec, buf, sizeof rec);
     rec.step[sizeof rec.step - 1] = '\0';
     rec.detail[sizeof rec.detail - 1] = '\0';
     m.kind = SyncMessage::Kind::failure;
@@ -90,15 +95,23 @@ Error setup_error(const ChildFailure& f) {
         return Error(fmt::format("{}: {}", f.detail, std::strerror(f.err)), 0, kExitCannotInvoke);
     }
     if (std::strcmp(f.step, net::kOpenTunStep) == 0) return net::describe_tap_failure(f.step, f.err);
+    if (std::strcmp(f.step, kOpenDevFuseStep) == 0)
+        return Error(fmt::format("/dev/fuse is not accessible: {} (the fuse-overlayfs storage driver needs it; "
+                                 "set storage.driver to vfs otherwise)",
+                                 std::strerror(f.err)),
+                     f.err);
     if (std::strcmp(f.step, "chdir to the working directory") == 0)
         return Error(fmt::format("workdir {}: {}", f.detail, std::strerror(f.err)), 0, kExitSkiffError);
     return Error(fmt::format("container setup: {}", f.describe()));
 }
 
 // Until the child's exec: answers each pty it sends ("w", once the window
-// size is set by set_size) and turns a failure record into the Error that
-// says why, after reaping pid. *reaped tells the caller's guard it is done.
-UniqueFd await_exec(int sock, int pid, bool* reaped, const std::function<void(int pty)>& set_size) {
+// size is set by set_size), the fuse connection of its rootfs ("f", once
+// serve_fuse has started the daemon; only a container's first process sends
+// one), and turns a failure record into the Error that says why, after
+// reaping pid. *reaped tells the caller's guard it is done.
+UniqueFd await_exec(int sock, int pid, bool* reaped, const std::function<void(int pty)>& set_size,
+                    const std::function<void(UniqueFd fuse)>& serve_fuse = {}) {
     UniqueFd pty;
     for (;;) {
         SyncMessage m = receive(sock);
@@ -108,7 +121,13 @@ UniqueFd await_exec(int sock, int pid, bool* reaped, const std::function<void(in
             wait_for(pid);
             throw setup_error(m.failure);
         }
-        pty = std::move(m.pty);
+        if (m.kind == SyncMessage::Kind::fuse) {
+            if (!serve_fuse) throw Error("unexpected fuse connection from the container's setup");
+            serve_fuse(std::move(m.fd));
+            write_all(sock, "f", 1);
+            continue;
+        }
+        pty = std::move(m.fd);
         set_size(pty.get());
         write_all(sock, "w", 1);
     }
@@ -142,6 +161,7 @@ namespace {
 struct Launched {
     pid_t pid = -1;
     UniqueFd pty;
+    std::optional<FuseOverlayDaemon> fuse; // serving the rootfs (fuse-overlayfs)
 };
 
 // Clones the container child, runs its setup and returns once the command
@@ -173,6 +193,8 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     if (new_userns) flags |= CLONE_NEWUSER;
     if (spec.network == NetworkMode::none || spec.network == NetworkMode::slirp) flags |= CLONE_NEWNET;
 
+    // Destroyed after kill_child below has ended the container.
+    std::optional<FuseOverlayDaemon> fuse;
     pid_t pid = clone_child(flags);
     if (pid < 0 && errno == EINVAL) pid = clone_child(flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP));
     if (pid < 0) {
@@ -203,7 +225,13 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     write_all(parent_sock.get(), "g", 1);
 
     Launched out;
-    out.pty = await_exec(parent_sock.get(), pid, &reaped, [&](int pty) {
+    auto serve_fuse = [&](UniqueFd dev) {
+        log::StepTimer t("fuse-overlayfs");
+        // Rootless, into the container's user namespace (start() sees when
+        // skiff is in it already, joined for --network container:).
+        fuse.emplace(FuseOverlayDaemon::start(spec.rootfs, std::move(dev), pid, spec.userns));
+    };
+    auto set_size = [&](int pty) {
         if (spec.process.console_rows > 0 && spec.process.console_cols > 0) {
             struct winsize ws {};
             ws.ws_row = static_cast<unsigned short>(spec.process.console_rows);
@@ -212,9 +240,18 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
         } else {
             copy_window_size(pty);
         }
-    });
+    };
+    try {
+        out.pty = await_exec(parent_sock.get(), pid, &reaped, set_size, serve_fuse);
+    } catch (const Error&) {
+        // A daemon that gave up explains the setup's failure better.
+        if (fuse)
+            if (std::string why = fuse->failure(300); !why.empty()) throw Error(why);
+        throw;
+    }
     reaped = true; // from here on the caller owns the child
     out.pid = pid;
+    if (fuse) out.fuse.emplace(std::move(*fuse));
     return out;
 }
 
@@ -222,6 +259,8 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
 
 StartedContainer start_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     Launched l = launch(spec, cb);
+    // The daemon outlives this process: the monitor, a subreaper, reaps it.
+    if (l.fuse) l.fuse->release();
     return {l.pid, std::move(l.pty)};
 }
 
@@ -294,7 +333,10 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     });
     if (cb.started) cb.started(l.pid);
     handed = true;
-    return supervise(l.pid, std::move(l.pty), signals);
+    int code = supervise(l.pid, std::move(l.pty), signals);
+    // Its connection went with the container's mount namespace.
+    if (l.fuse) l.fuse->finish(2000);
+    return code;
 }
 
 int exec_process(const ExecSpec& spec) {

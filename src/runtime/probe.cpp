@@ -315,8 +315,9 @@ DeviceProbe probe_device(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) < 0) {
         d.err = errno;
-        d.detail = d.err == ENOENT ? "does not exist (is the kernel module loaded?)"
-                                   : fmt::format("cannot stat: {}", std::strerror(d.err));
+        // Read after "/dev/fuse is ..." (skiff info's reasons).
+        d.detail = d.err == ENOENT ? "missing (is the kernel module loaded?)"
+                                   : fmt::format("not usable (stat: {})", std::strerror(d.err));
         return d;
     }
     d.exists = true;
@@ -336,7 +337,7 @@ DeviceProbe probe_device(const std::string& path) {
     case EPERM: d.detail = "not permitted (a device cgroup or security module refuses it)"; break;
     case ENXIO:
     case ENODEV: d.detail = "no driver behind the device node (is the kernel module loaded?)"; break;
-    default: d.detail = fmt::format("cannot open: {}", std::strerror(d.err)); break;
+    default: d.detail = fmt::format("not usable (open: {})", std::strerror(d.err)); break;
     }
     return d;
 }

@@ -13,7 +13,7 @@ PACKAGES=(
     libcurl4-openssl-dev libarchive-dev libssl-dev nlohmann-json3-dev
     libslirp-dev libglib2.0-dev scdoc
     # test rig: registry, image tooling, rootless helpers
-    bats docker-registry skopeo umoci busybox-static uidmap fuse-overlayfs
+    bats docker-registry skopeo umoci busybox-static uidmap fuse-overlayfs fuse3
     openssl apache2-utils jq curl python3 zstd iproute2 util-linux passwd
     dnsmasq-base
     # benchmarks / peers compared against
