@@ -24,6 +24,7 @@
 #include "runtime/fuse_overlay.hpp"
 #include "util/child_report.hpp"
 #include "util/process_title.hpp"
+#include "util/signals.hpp"
 
 namespace skiff::runtime {
 
@@ -34,15 +35,6 @@ using childfs::kPathMax;
 [[noreturn]] void die(int fd, const char* step, const char* detail, int err) noexcept {
     child_report_failure(fd, step, err, detail);
     ::_exit(kChildSetupFailed);
-}
-
-void reset_signals() noexcept {
-    struct sigaction sa {};
-    sa.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &sa, nullptr);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 void run_step(const MountStep& s, const ChildPlan& p, int fd) noexcept {
@@ -227,7 +219,7 @@ void forward_signal(int sig) { ::kill(g_payload, sig); }
     pid_t pid = ::fork();
     if (pid < 0) die(fd, "fork for --init", nullptr, errno);
     if (pid == 0) {
-        reset_signals();
+        reset_signals_for_exec();
         exec_command(p, fd);
     }
     ::close(fd); // the command holds its own copy until it execs
@@ -276,7 +268,7 @@ namespace {
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
     // while the process still has it (the default profile allows what
     // follows). With no_new_privs it goes last, right before execve.
-    reset_signals();
+    reset_signals_for_exec();
     if (!sec.no_new_privs)
         if (int err = apply_seccomp(sec.seccomp); err != 0) die(fd, "loading the seccomp filter", nullptr, err);
 

@@ -18,6 +18,7 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/process.hpp"
+#include "util/signals.hpp"
 
 extern char** environ;
 
@@ -42,12 +43,7 @@ namespace {
 // report (CLOEXEC) as (step, errno).
 [[noreturn]] void exec_daemon(const char* path, char* const* argv, int fuse, int userns, int devnull, int err,
                               int report) noexcept {
-    struct sigaction sa {};
-    sa.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &sa, nullptr);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    reset_signals_for_exec();
     // Its own session: a ^C at skiff's terminal is for the container.
     ::setsid();
     if (userns >= 0 && ::setns(userns, CLONE_NEWUSER) < 0) {

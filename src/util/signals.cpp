@@ -63,4 +63,13 @@ std::string signal_name(int sig) {
     return fmt::format("SIG{}", sig);
 }
 
+void reset_signals_for_exec() noexcept {
+    struct sigaction sa {};
+    sa.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &sa, nullptr);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 } // namespace skiff
