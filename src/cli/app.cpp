@@ -81,7 +81,9 @@ int main(int argc, char** argv) {
     app.add_option("--config", ctx.global.paths.config, "Configuration file to read instead of the default")
         ->type_name("FILE");
 
-    add_all_commands(app, ctx);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (const CommandEntry* only = command_for_args(args)) only->add(app, ctx);
+    else add_all_commands(app, ctx);
     // Unknown top-level words are caught below so that the message can say
     // "unrecognized command" as podman does.
     app.allow_extras(true);
@@ -97,7 +99,6 @@ int main(int argc, char** argv) {
     }
 
     try {
-        std::vector<std::string> args(argv + 1, argv + argc);
         args = split_trailing_args(app, args, ctx.stop_at_first_positional, ctx.trailing_args);
         std::reverse(args.begin(), args.end()); // CLI11 takes them reversed
         app.parse(args);

@@ -2,6 +2,10 @@
 // app and sets ctx.action when it is chosen. Nothing here does the work.
 #pragma once
 
+#include <array>
+#include <string_view>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/context.hpp"
@@ -49,40 +53,22 @@ void add_volume_command(CLI::App& app, Context& ctx);
 void add_cp_command(CLI::App& app, Context& ctx);
 void add_diff_command(CLI::App& app, Context& ctx);
 
-// Registers every command, in the order `skiff --help` lists them.
-inline void add_all_commands(CLI::App& app, Context& ctx) {
-    add_run_command(app, ctx);
-    add_create_command(app, ctx);
-    add_ps_command(app, ctx);
-    add_start_command(app, ctx);
-    add_stop_command(app, ctx);
-    add_kill_command(app, ctx);
-    add_restart_command(app, ctx);
-    add_rm_command(app, ctx);
-    add_wait_command(app, ctx);
-    add_rename_command(app, ctx);
-    add_logs_command(app, ctx);
-    add_attach_command(app, ctx);
-    add_exec_command(app, ctx);
-    add_top_command(app, ctx);
-    add_pause_commands(app, ctx);
-    add_container_command(app, ctx);
-    add_port_command(app, ctx);
-    add_pull_command(app, ctx);
-    add_images_command(app, ctx);
-    add_image_command(app, ctx);
-    add_inspect_command(app, ctx, InspectKind::any);
-    add_tag_command(app, ctx);
-    add_rmi_command(app, ctx);
-    add_history_command(app, ctx);
-    add_cp_command(app, ctx);
-    add_diff_command(app, ctx);
-    add_volume_command(app, ctx);
-    add_login_command(app, ctx);
-    add_logout_command(app, ctx);
-    add_info_command(app, ctx);
-    add_version_command(app, ctx);
-    add_monitor_callbacks(app, ctx);
-}
+// The top-level commands, in the order `skiff --help` lists them. Each
+// entry names every top-level command its adder registers; a unit test
+// checks the names against what the adders do.
+struct CommandEntry {
+    std::array<std::string_view, 2> names; // the second may be empty
+    void (*add)(CLI::App& app, Context& ctx);
+};
+const std::vector<CommandEntry>& command_table();
+
+// Registers every command (for help, completion and unknown words).
+void add_all_commands(CLI::App& app, Context& ctx);
+
+// The entry for the command that args (argv[1..]) selects, skipping the
+// global options; nullptr when there is none (help, version, an unknown
+// word). Building one command's flags instead of all of them is what
+// keeps each skiff invocation cheap (see docs/ARCHITECTURE.md).
+const CommandEntry* command_for_args(const std::vector<std::string>& args);
 
 } // namespace skiff::cli
