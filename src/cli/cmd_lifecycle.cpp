@@ -64,7 +64,9 @@ void add_start_command(CLI::App& parent, Context& ctx) {
             return for_each_container(f->names, [&](const std::string& n) {
                 engine::ContainerStore store(ctx.paths().root);
                 auto rec = engine::lookup_fresh(store, n);
-                int code = engine::start_container(ctx.paths(), rec);
+                engine::StartRequest req;
+                req.config = &ctx.config();
+                int code = engine::start_container(ctx.paths(), rec, req);
                 if (code != 0) throw Error(fmt::format("unable to start container {}", n), 0, code);
             });
         };
@@ -121,7 +123,9 @@ void add_restart_command(CLI::App& parent, Context& ctx) {
                 engine::stop_container(ctx.paths(), n, t);
                 engine::ContainerStore store(ctx.paths().root);
                 auto rec = engine::lookup_fresh(store, n);
-                int code = engine::start_container(ctx.paths(), rec);
+                engine::StartRequest req;
+                req.config = &ctx.config();
+                int code = engine::start_container(ctx.paths(), rec, req);
                 if (code != 0) throw Error(fmt::format("unable to start container {}", n), 0, code);
             });
         };

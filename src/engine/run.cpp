@@ -27,7 +27,9 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     ContainerRecord rec = create_container(paths, config, o);
     ContainerStore containers(paths.root);
     if (o.detach) {
-        int code = start_container(paths, rec);
+        StartRequest req;
+        req.config = &config;
+        int code = start_container(paths, rec, req);
         if (code == 0) fmt::print("{}\n", rec.id);
         return code;
     }

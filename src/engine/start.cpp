@@ -5,10 +5,12 @@
 #include <cstring>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <functional>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -22,6 +24,7 @@
 #include "net/helper.hpp"
 #include "engine/volumes.hpp"
 #include "monitor/protocol.hpp"
+#include "monitor/stdio.hpp"
 #include "runtime/launch.hpp"
 #include "skiff_build_config.hpp"
 #include "util/error.hpp"
@@ -57,6 +60,83 @@ size_t read_some(int fd, char* buf, size_t n) {
         got += static_cast<size_t>(r);
     }
     return got;
+}
+
+// Builds rec's container with the given stdio, starts it and records it as
+// running under the monitor monitor_pid. on_started runs once the command
+// runs, before the record is saved.
+runtime::StartedContainer start_and_record(const Paths& paths, const Config& config, const std::string& id,
+                                           bool restarted, unsigned rows, unsigned cols, const int stdio[3],
+                                           int monitor_pid,
+                                           const std::function<void(const runtime::StartedContainer&)>& on_started);
+
+// The child of `skiff start` for a container's first run: it starts the
+// container itself, as its parent (what `skiff __start` would do, without
+// exec'ing skiff again), reports the outcome on the status pipe, and then
+// execs the monitor, which adopts the container, its helpers and the run's
+// stdio (monitor/protocol.hpp). This process is single-threaded.
+[[noreturn]] void start_then_become_monitor(const Paths& paths, const Config& config, const ContainerRecord& rec,
+                                            const StartRequest& req, std::vector<std::string> args, int status_w,
+                                            int devnull) {
+    auto report = [status_w](int code) {
+        ::signal(SIGPIPE, SIG_IGN); // a starting skiff killed meanwhile
+        char buf[1 + sizeof(int)] = {monitor::kStatusStarted};
+        std::memcpy(buf + 1, &code, sizeof code);
+        ssize_t ignored = ::write(status_w, buf, sizeof buf);
+        (void)ignored;
+    };
+    ::setsid();
+    // The container's helpers (slirp, fuse-overlayfs) may outlive a
+    // process between them and the monitor; they come back to it.
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+        report(kExitSkiffError);
+        ::_exit(kExitSkiffError);
+    }
+    auto fail = [&](const char* what) {
+        fmt::print(stderr, "Error: {}: {}\n", what, std::strerror(errno));
+        report(kExitSkiffError);
+        ::_exit(kExitSkiffError);
+    };
+    // The log and the attach socket exist before `start` returns.
+    int dir_fd = ::open(ContainerStore(paths.root).dir(rec.id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) fail("opening the container's directory");
+    int log_fd = monitor::open_log(dir_fd);
+    if (log_fd < 0) fail("opening the container's log");
+    int listen_fd = monitor::listen_attach(dir_fd);
+    if (listen_fd < 0) fail("creating the attach socket");
+    monitor::Stdio s;
+    if (!monitor::make_stdio(s, rec.tty, rec.interactive)) fail("creating the container's stdio");
+    runtime::StartedContainer started;
+    int code = 0;
+    try {
+        const int stdio[3] = {s.in, s.out, s.err};
+        started = start_and_record(paths, config, rec.id, false, req.rows, req.cols, stdio, ::getpid(), {});
+    } catch (const Error& e) {
+        fmt::print(stderr, "Error: {}\n", e.what());
+        code = e.exit_code();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "Error: {}\n", e.what());
+        code = kExitSkiffError;
+    }
+    if (code != 0) {
+        report(code);
+        ::_exit(code);
+    }
+    // Done: the monitor's exec overlaps with whatever the user does next.
+    report(0);
+    const int src[] = {devnull, devnull, devnull, -1, -1, s.out_r, s.err_r, s.in_w, started.pty.get(), log_fd, listen_fd};
+    const int to[] = {0, 1, 2, monitor::kStatusFd, monitor::kUserErrFd, monitor::kAdoptedOut, monitor::kAdoptedErr,
+                      monitor::kAdoptedIn, monitor::kAdoptedPty, monitor::kAdoptedLog, monitor::kAdoptedListen};
+    monitor::place_fds(src, to, 11);
+    args.insert(args.begin() + 1, {"--adopt", std::to_string(started.pid)});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    // No monitor: the container must not run unwatched. The next command
+    // finds its monitor gone and records it as exited.
+    ::kill(started.pid, SIGKILL);
+    ::_exit(127);
 }
 
 } // namespace
@@ -104,12 +184,14 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
     UniqueFd status_r(p[0]);
     UniqueFd status_w(p[1]);
     UniqueFd devnull = open_fd("/dev/null", O_RDWR);
+    bool adopt = req.config != nullptr && !req.before_start && single_threaded();
     log::StepTimer t("start monitor");
-    // Twice forked: the monitor is nobody's child but init's (or the
-    // session's subreaper), whatever becomes of this process.
     pid_t mid = ::fork();
     if (mid < 0) throw_errno("fork");
     if (mid == 0) {
+        // Once it has exec'd the monitor, this child is reaped by whoever
+        // inherits it when this skiff exits; the other path forks twice.
+        if (adopt) start_then_become_monitor(paths, *req.config, rec, req, args, status_w.get(), devnull.get());
         if (::fork() != 0) ::_exit(0);
         int hs = ::fcntl(status_w.get(), F_DUPFD, 10);
         int he = ::fcntl(STDERR_FILENO, F_DUPFD, 10);
@@ -120,7 +202,7 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
-    wait_for(mid);
+    if (!adopt) wait_for(mid);
     status_w.reset();
     char buf[1 + sizeof(int)];
     if (req.before_start) {
@@ -143,17 +225,19 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
     return code;
 }
 
-int start_for_monitor(const Paths& paths, const Config& config, const std::string& id, bool restarted, unsigned rows,
-                      unsigned cols) {
+namespace {
+
+runtime::StartedContainer start_and_record(const Paths& paths, const Config& config, const std::string& id,
+                                           bool restarted, unsigned rows, unsigned cols, const int stdio[3],
+                                           int monitor_pid,
+                                           const std::function<void(const runtime::StartedContainer&)>& on_started) {
     ContainerStore store(paths.root);
     ContainerRecord rec = store.lookup(id);
     try {
         NetworkPlan netplan;
         runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
         spec.die_with_parent = false;
-        spec.process.stdio[0] = monitor::kStarterStdin;
-        spec.process.stdio[1] = monitor::kStarterStdout;
-        spec.process.stdio[2] = monitor::kStarterStderr;
+        for (int i = 0; i < 3; ++i) spec.process.stdio[i] = stdio[i];
         spec.process.console_rows = rows;
         spec.process.console_cols = cols;
         runtime::StartedContainer started;
@@ -186,11 +270,7 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         // The helper follows the container's exit; the monitor, whose
         // child it becomes when this process exits, reaps it.
         helper.release();
-        char tag = 'T';
-        if (started.pty)
-            if (int err = send_fd(monitor::kStarterSync, started.pty.get(), &tag, 1); err != 0)
-                throw Error("handing the terminal to the monitor", err);
-        send_pid(monitor::kStarterSync, started.pid);
+        if (on_started) on_started(started);
         FileLock lock(store.lock_path());
         ContainerRecord now = store.lookup(id); // renamed meanwhile, say
         // The last run's exit code (a restart) must not end this one.
@@ -202,13 +282,13 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         now.state.started_at = now_rfc3339();
         now.state.finished_at.clear();
         now.state.exit_code = 0;
-        now.state.monitor_pid = static_cast<int>(::getppid());
+        now.state.monitor_pid = monitor_pid;
         now.state.monitor_start = process_start_time(now.state.monitor_pid);
         now.state.boot_id = current_boot_id();
         now.state.error.clear();
         if (restarted) ++now.state.restart_count;
         store.save(now);
-        return 0;
+        return started;
     } catch (const Error& e) {
         FileLock lock(store.lock_path());
         if (auto now = store.find(id)) {
@@ -217,6 +297,22 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
         }
         throw;
     }
+}
+
+} // namespace
+
+int start_for_monitor(const Paths& paths, const Config& config, const std::string& id, bool restarted, unsigned rows,
+                      unsigned cols) {
+    const int stdio[3] = {monitor::kStarterStdin, monitor::kStarterStdout, monitor::kStarterStderr};
+    start_and_record(paths, config, id, restarted, rows, cols, stdio, static_cast<int>(::getppid()),
+                     [](const runtime::StartedContainer& started) {
+                         char tag = 'T';
+                         if (started.pty)
+                             if (int err = send_fd(monitor::kStarterSync, started.pty.get(), &tag, 1); err != 0)
+                                 throw Error("handing the terminal to the monitor", err);
+                         send_pid(monitor::kStarterSync, started.pid);
+                     });
+    return 0;
 }
 
 int cleanup_after_monitor(const Paths& paths, const std::string& id) {

@@ -20,6 +20,10 @@ struct StartRequest {
     // With a terminal: its initial size (the attaching user's), so the
     // command starts with it rather than learning it after a resize.
     unsigned rows = 0, cols = 0;
+    // When set (and before_start is not), the first run's starter is
+    // forked from this process instead of exec'd by the monitor: one exec
+    // of skiff fewer. Ignored if this process has other threads.
+    const Config* config = nullptr;
 };
 
 // Starts rec under a new monitor. Returns 0 once the command runs, or the

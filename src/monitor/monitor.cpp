@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "monitor/protocol.hpp"
+#include "monitor/stdio.hpp"
 
 namespace m = skiff::monitor;
 
@@ -40,6 +41,7 @@ struct Options {
     bool stdin_open = false;
     bool attach_first = false;
     const char* tty_size = nullptr; // "ROWS,COLS" for the first start
+    pid_t adopted = 0;              // the first run's container, started by skiff
     Policy policy = Policy::no;
     int max_retries = 0;
     char** skiff = nullptr; // skiff and its global options, up to the command
@@ -133,43 +135,30 @@ int open_devnull() {
     return fd;
 }
 
-// The container's stdio, monitor side and container side, for one run.
-struct Stdio {
-    int out_r = -1, err_r = -1, in_w = -1; // the monitor's ends
-    int in = -1, out = -1, err = -1;       // the container's ends
-    int pty = -1;
-    int sync_mine = -1, sync_theirs = -1;
-};
-
-void make_pipe(int* r, int* w) {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) fail("pipe");
-    *r = p[0];
-    *w = p[1];
-}
+using m::close_fd;
+using m::Stdio;
 
 Stdio make_stdio() {
     Stdio s;
-    if (opt.tty) {
-        s.in = open_devnull();
-        s.out = open_devnull();
-        s.err = open_devnull();
-    } else {
-        make_pipe(&s.out_r, &s.out);
-        make_pipe(&s.err_r, &s.err);
-        if (opt.stdin_open) make_pipe(&s.in, &s.in_w);
-        else s.in = open_devnull();
-    }
-    int sp[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) fail("socketpair");
-    s.sync_mine = sp[0];
-    s.sync_theirs = sp[1];
+    if (!m::make_stdio(s, opt.tty, opt.stdin_open)) fail("creating the container's stdio");
     return s;
 }
 
-void close_fd(int& fd) {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
+// The first run's stdio when skiff started the container itself and then
+// became this monitor: on the kAdopted* fds (closed where there is none).
+Stdio adopt_stdio() {
+    Stdio s;
+    auto take = [](int fd) {
+        if (::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) return -1;
+        return fd;
+    };
+    s.out_r = take(m::kAdoptedOut);
+    s.err_r = take(m::kAdoptedErr);
+    s.in_w = take(m::kAdoptedIn);
+    s.pty = take(m::kAdoptedPty);
+    log_fd = take(m::kAdoptedLog);
+    listen_fd = take(m::kAdoptedListen);
+    return s;
 }
 
 // Forks and execs `skiff [global options] VERB [--restarted] ID` with the
@@ -189,15 +178,10 @@ pid_t spawn_skiff(const char* verb, bool restarted, int err, const Stdio* s) {
     pid_t pid = ::fork();
     if (pid < 0) fail("fork");
     if (pid > 0) return pid;
-    // Child: move every source above the targets first, then place them.
     int src[5] = {err, s != nullptr ? s->in : -1, s != nullptr ? s->out : -1, s != nullptr ? s->err : -1,
                   s != nullptr ? s->sync_theirs : -1};
-    int high[5];
-    for (int i = 0; i < 5; ++i) high[i] = src[i] >= 0 ? ::fcntl(src[i], F_DUPFD, 20) : -1;
     int targets[5] = {2, m::kStarterStdin, m::kStarterStdout, m::kStarterStderr, m::kStarterSync};
-    for (int i = 0; i < 5; ++i)
-        if (high[i] >= 0) ::dup2(high[i], targets[i]);
-    ::close_range(s != nullptr ? 7 : 3, ~0u, 0);
+    m::place_fds(src, targets, s != nullptr ? 5 : 1);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -347,6 +331,7 @@ void parse_args(int argc, char** argv) {
         else if (std::strcmp(a, "--stdin") == 0) opt.stdin_open = true;
         else if (std::strcmp(a, "--attach-first") == 0) opt.attach_first = true;
         else if (std::strcmp(a, "--tty-size") == 0) opt.tty_size = next();
+        else if (std::strcmp(a, "--adopt") == 0) opt.adopted = std::atoi(next());
         else if (std::strcmp(a, "--max-retries") == 0) opt.max_retries = std::atoi(next());
         else if (std::strcmp(a, "--restart") == 0) {
             const char* p = next();
@@ -397,19 +382,9 @@ void setup() {
     sig_fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sig_fd < 0) fail("signalfd");
     null_fd = open_devnull();
-    log_fd = ::openat(dir_fd, m::kLogFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (log_fd < 0) fail("opening the log file");
-
-    listen_fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (listen_fd < 0) fail("socket");
-    struct sockaddr_un addr {};
-    addr.sun_family = AF_UNIX;
-    // Through the directory fd: the container directory's path may exceed
-    // sun_path's 108 bytes.
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir_fd, m::kAttachSocket);
-    ::unlinkat(dir_fd, m::kAttachSocket, 0);
-    if (::bind(listen_fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0) fail("bind attach socket");
-    if (::listen(listen_fd, 8) < 0) fail("listen");
+    // Adopted from skiff, or created here.
+    if (log_fd < 0 && (log_fd = m::open_log(dir_fd)) < 0) fail("opening the log file");
+    if (listen_fd < 0 && (listen_fd = m::listen_attach(dir_fd)) < 0) fail("the attach socket");
 }
 
 // With --attach-first: the starting skiff attaches before the container
@@ -424,19 +399,39 @@ void wait_first_client() {
 
 int main(int argc, char** argv) {
     parse_args(argc, argv);
+    // Before setup() opens anything: absent kAdopted* fds are free numbers.
+    Stdio adopted;
+    if (opt.adopted > 0) {
+        adopted = adopt_stdio();
+        status_fd = -1; // skiff has reported the start
+    }
     setup();
     if (opt.attach_first) wait_first_client();
 
     int restarts = 0;
     int user_err = m::kUserErrFd;
+    if (opt.adopted > 0) {
+        // The container may have exited before the signalfd existed: a
+        // SIGCHLD of our own catches up.
+        user_err = -1;
+        ::kill(::getpid(), SIGCHLD);
+    }
     for (;;) {
-        Stdio s = make_stdio();
-        pid_t starter = spawn_skiff("__start", restarts > 0, user_err >= 0 ? user_err : null_fd, &s);
+        Stdio s;
+        pid_t starter;
+        pid_t container = 0;
+        if (restarts == 0 && opt.adopted > 0) {
+            s = adopted;
+            starter = 0;
+            container = opt.adopted;
+        } else {
+            s = make_stdio();
+            starter = spawn_skiff("__start", restarts > 0, user_err >= 0 ? user_err : null_fd, &s);
+        }
         close_fd(s.in);
         close_fd(s.out);
         close_fd(s.err);
         close_fd(s.sync_theirs);
-        pid_t container = 0;
         bool container_done = false;
         int code = 0;
         bool start_failed = false;

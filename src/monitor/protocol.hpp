@@ -18,6 +18,15 @@
 // to the starting skiff; 4 that skiff's stderr, handed to the first
 // `__start` only so that its errors reach the user.
 //
+// For a container's first run without --attach-first, skiff does not have
+// the monitor spawn `__start`: the child it forks starts the container
+// itself (saving an exec of skiff), having opened the log and the attach
+// socket first; writes kStatusStarted on the status pipe, and execs the
+// monitor with --adopt PID. The monitor is then already the container's
+// parent; its ends of the run's stdio, the log and the listening socket
+// are on fds 5-10 (kAdopted*, closed where there is none); fds 3 and 4
+// are closed.
+//
 // `__start` gets 0-1 /dev/null, 2 the error fd, 3-5 the container's stdio
 // ends, 6 a SOCK_SEQPACKET socket to the monitor on which it sends, with
 // a terminal, the pty master (SCM_RIGHTS, one byte 'T'), and then 'P' and
@@ -35,6 +44,13 @@ constexpr int kStarterStdin = 3;
 constexpr int kStarterStdout = 4;
 constexpr int kStarterStderr = 5;
 constexpr int kStarterSync = 6;
+
+constexpr int kAdoptedOut = 5;
+constexpr int kAdoptedErr = 6;
+constexpr int kAdoptedIn = 7;
+constexpr int kAdoptedPty = 8;
+constexpr int kAdoptedLog = 9;
+constexpr int kAdoptedListen = 10;
 
 // Status pipe, monitor -> starting skiff.
 constexpr char kStatusListening = 'L'; // attach socket ready (--attach-first)

@@ -1,6 +1,8 @@
 #include "util/process.hpp"
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +25,18 @@ int exit_code_of(int st) {
     if (WIFEXITED(st)) return WEXITSTATUS(st);
     if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
     return 255;
+}
+
+bool single_threaded() {
+    int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return false;
+    buf[n] = '\0';
+    const char* t = std::strstr(buf, "\nThreads:");
+    return t != nullptr && std::strtol(t + 9, nullptr, 10) == 1;
 }
 
 CommandResult run_command(const std::vector<std::string>& argv) {

@@ -22,4 +22,8 @@ int wait_for(pid_t pid);
 // 0..255 exit code from a wait status: the exit code, or 128+signal.
 int exit_code_of(int wait_status);
 
+// Whether this process has one thread (/proc/self/status): only then may a
+// forked child go on running C++ without an exec.
+bool single_threaded();
+
 } // namespace skiff
