@@ -68,7 +68,16 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     {
         log::StepTimer t("start+run");
         runtime::LaunchCallbacks cb;
+        auto attach_network = [&](int pid) {
+            log::StepTimer tn("network");
+            with_context("starting the network (slirp)", [&] { helper.attach(pid); });
+            rec.ports.clear();
+            for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
+        };
+        bool slirp = netplan.mode == runtime::NetworkMode::slirp;
         cb.started = [&](int pid) {
+            // No ports: nothing waits for the helper (net/helper.hpp).
+            if (slirp && !helper.awaits_answer()) attach_network(pid);
             rec.state.status = "running";
             rec.state.pid = pid;
             rec.state.pid_start = process_start_time(pid);
@@ -78,11 +87,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         };
         cb.namespaces_ready = [&](int pid) {
             join_freezer(paths, rec.id, pid);
-            if (netplan.mode != runtime::NetworkMode::slirp) return;
-            log::StepTimer tn("network");
-            with_context("starting the network (slirp)", [&] { helper.attach(pid); });
-            rec.ports.clear();
-            for (const auto& b : helper.bound()) rec.ports.push_back(net::encode(b));
+            if (slirp && helper.awaits_answer()) attach_network(pid);
         };
         code = runtime::run_container(spec, cb);
     }

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -89,32 +90,36 @@ void NetworkHelper::start() {
     std::vector<char*> argv;
     for (auto& a : args_) argv.push_back(a.data());
     argv.push_back(nullptr);
-    UniqueFd devnull = open_fd("/dev/null", O_RDWR);
-    int theirs = helper_end_.get();
-    bool detached = detached_;
-    sigset_t all;
-    ::sigemptyset(&all);
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork of the network helper");
-    if (pid == 0) {
-        // Async-signal-safe only: the helper starts with no blocked signals
-        // (the monitor blocks some for its signalfd) and fd 3 for control.
-        ::sigprocmask(SIG_SETMASK, &all, nullptr);
-        if (theirs == kControlFd) {
-            if (::fcntl(kControlFd, F_SETFD, 0) < 0) ::_exit(127);
-        } else if (::dup2(theirs, kControlFd) < 0) {
-            ::_exit(127);
-        }
-        ::dup2(devnull.get(), 0);
-        ::dup2(devnull.get(), 1);
-        // Detached: stderr is the user's only while `skiff start` runs.
-        if (detached) ::dup2(devnull.get(), 2);
-        // Nothing else of the parent's (a detached start holds the
-        // container's stdio pipes on 3-6 without close-on-exec).
-        ::syscall(SYS_close_range, 4u, ~0u, 0u);
-        ::execv("/proc/self/exe", argv.data());
-        ::_exit(127);
-    }
+    UniqueFd devnull = open_fd("/dev/null", O_RDWR | O_CLOEXEC);
+    // Not on fd 3 itself: dup2 onto the same number would not clear
+    // close-on-exec.
+    UniqueFd theirs(::fcntl(helper_end_.get(), F_DUPFD_CLOEXEC, 10));
+    if (!theirs) throw_errno("fcntl");
+    // posix_spawn (a vfork, not a copy of skiff's page tables): the helper
+    // starts with no blocked signals (run and the monitor block some),
+    // default dispositions, fd 3 for control and nothing else of skiff's
+    // (a detached start holds the container's stdio on 3-6).
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    ::posix_spawn_file_actions_init(&fa);
+    ::posix_spawnattr_init(&attr);
+    ::posix_spawn_file_actions_adddup2(&fa, theirs.get(), kControlFd);
+    ::posix_spawn_file_actions_adddup2(&fa, devnull.get(), 0);
+    ::posix_spawn_file_actions_adddup2(&fa, devnull.get(), 1);
+    // Detached: stderr is the user's only while `skiff start` runs.
+    if (detached_) ::posix_spawn_file_actions_adddup2(&fa, devnull.get(), 2);
+    ::posix_spawn_file_actions_addclosefrom_np(&fa, kControlFd + 1);
+    sigset_t none, all;
+    ::sigemptyset(&none);
+    ::sigfillset(&all);
+    ::posix_spawnattr_setsigmask(&attr, &none);
+    ::posix_spawnattr_setsigdefault(&attr, &all);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = -1;
+    int err = ::posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv.data(), environ);
+    ::posix_spawn_file_actions_destroy(&fa);
+    ::posix_spawnattr_destroy(&attr);
+    if (err != 0) throw Error("starting the network helper", err);
     pid_ = pid;
     helper_end_.reset();
 }

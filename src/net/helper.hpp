@@ -5,10 +5,11 @@
 // the container's namespaces exist, so its exec, libslirp's setup and the
 // binding of the ports overlap with the container's creation, and skiff
 // waits for its answer before the container runs. Otherwise nobody waits
-// for it, and it is started once the ID maps are written: its start-up
-// (about 15 ms of CPU here: the exec, libslirp and glib) then no longer
-// competes with newuidmap/newgidmap for a small machine's cores, but runs
-// beside the container's own setup.
+// for it, and a foreground `run` starts it once the command runs: its
+// start-up (about 15 ms of CPU here: the exec, libslirp and glib) then
+// competes with neither newuidmap/newgidmap nor the container's setup for
+// a small machine's cores, and a command that does not use the network
+// pays for little more than a vfork, a kill and a wait.
 //
 // It says "ok" with the ports as bound (or the error) on fd 3, then
 // receives a pidfd of the container's process (from skiff) and its tap
@@ -58,6 +59,11 @@ public:
     // message.
     void attach(pid_t pid);
 
+    // Whether attach() waits for the helper's answer (ports, detached).
+    // If not, the caller may attach once the command runs instead, so the
+    // helper's start-up overlaps with the command and not its setup.
+    bool awaits_answer() const { return wait_answer_; }
+
     const std::vector<PortBinding>& bound() const { return bound_; }
     pid_t pid() const { return pid_; }
     // The container has exited. A helper that is serving notices it (its
@@ -72,7 +78,7 @@ public:
     void release();
 
 private:
-    void start();       // forks and execs the helper on helper_end_
+    void start();       // spawns the helper on helper_end_
     void read_answer(); // throws the helper's error
 
     pid_t pid_ = -1;

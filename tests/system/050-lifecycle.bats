@@ -52,11 +52,18 @@ wait_state() {
     mon=$(sk_inspect_monitor web)
     [[ -d /proc/$mon ]] || die "the monitor $mon is not running"
     assert_equal "$(basename "$(readlink /proc/"$mon"/exe)")" "skiff-monitor" "the monitor's program"
-    # No fd of the monitor is a terminal or the test's pipes.
-    local fd target
+    # No fd of the monitor is a terminal or the test's pipes; what it holds
+    # is /dev/null, its container's directory and log, pipes, sockets and
+    # its signalfd (and nothing skiff had open when it started it).
+    local fd target cdir
+    cdir=$(cdir "$id")
     for fd in /proc/"$mon"/fd/*; do
         target=$(readlink "$fd")
         [[ $target != /dev/pts/* && $target != /dev/tty* ]] || die "monitor holds a terminal: $target"
+        case $target in
+        /dev/null | "$cdir" | "$cdir"/ctr.log | pipe:* | socket:* | anon_inode:*) ;;
+        *) die "monitor holds an unexpected fd $fd -> $target" ;;
+        esac
     done
     # An idle monitor sleeps in poll: it uses no CPU.
     sleep 1
@@ -70,6 +77,23 @@ wait_state() {
 }
 
 sk_inspect_monitor() { "$SKIFF_BIN" $(store_args) inspect --format '{{.State.MonitorPid}}' "$1"; }
+
+@test "run -d of commands that exit at once: every exit code is recorded" {
+    # The container may exit before its monitor is even running.
+    local i ids=()
+    for i in 1 2 3 4 5 6; do
+        sk run -d "$IMAGE" sh -c "exit $((i + 10))"
+        ids+=("$output")
+    done
+    # A monitor that missed the exit would make wait hang: bound it.
+    run timeout 60 "$SKIFF_BIN" $(store_args) wait "${ids[@]}"
+    assert_equal "$status" 0 "wait's exit status"
+    assert_equal "$output" $'11\n12\n13\n14\n15\n16'
+    for i in 1 2 3 4 5 6; do
+        sk inspect --format '{{.State.Status}} {{.State.ExitCode}}' "${ids[$((i - 1))]}"
+        assert_equal "$output" "exited $((i + 10))"
+    done
+}
 
 @test "logs: order and streams, -t, --tail, --since, -f until the container exits" {
     # Two pipes: the order between streams holds only for writes apart in time.
