@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <functional>
+#include <optional>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -235,7 +236,9 @@ runtime::StartedContainer start_and_record(const Paths& paths, const Config& con
     ContainerRecord rec = store.lookup(id);
     try {
         NetworkPlan netplan;
+        std::optional<log::StepTimer> tspec(std::in_place, "build spec");
         runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
+        tspec.reset();
         spec.die_with_parent = false;
         for (int i = 0; i < 3; ++i) spec.process.stdio[i] = stdio[i];
         spec.process.console_rows = rows;
@@ -271,6 +274,7 @@ runtime::StartedContainer start_and_record(const Paths& paths, const Config& con
         // child it becomes when this process exits, reaps it.
         helper.release();
         if (on_started) on_started(started);
+        log::StepTimer trec("record running");
         FileLock lock(store.lock_path());
         ContainerRecord now = store.lookup(id); // renamed meanwhile, say
         // The last run's exit code (a restart) must not end this one.
