@@ -14,7 +14,25 @@
 
 namespace skiff::engine {
 
+bool has_global_ipv6(const std::string& if_inet6) {
+    std::istringstream in(if_inet6);
+    std::string addr, index, prefix, scope, flags, name;
+    while (in >> addr >> index >> prefix >> scope >> flags >> name)
+        if (scope == "00" && name != "lo") return true;
+    return false;
+}
+
 namespace {
+
+// "IPv6 when the host has it": an address of global scope on an interface
+// other than lo (/proc/net/if_inet6 is missing when IPv6 is off).
+bool host_has_ipv6() {
+    try {
+        return has_global_ipv6(read_file("/proc/net/if_inet6", 1 << 20));
+    } catch (const Error&) {
+        return false;
+    }
+}
 
 constexpr const char* kValidModes = "none, host, slirp[:mtu=N], container:NAME|ID";
 
@@ -68,6 +86,7 @@ NetworkPlan plan_network(const NetworkRequest& req, const Config& config, bool r
         plan.mode = runtime::NetworkMode::slirp;
         parse_slirp_options(opts, plan);
         plan.host_loopback = config.network_host_loopback;
+        plan.ipv6 = host_has_ipv6();
     } else if (m == "container") {
         if (opts.empty()) throw Error("network mode container needs a container: container:NAME|ID");
         plan.mode = runtime::NetworkMode::container;
@@ -117,6 +136,7 @@ net::NetworkHelper spawn_network_helper(const NetworkPlan& plan, bool detached) 
     req.detached = detached;
     req.slirp.mtu = plan.mtu;
     req.slirp.host_loopback = plan.host_loopback;
+    req.slirp.ipv6 = plan.ipv6;
     req.slirp.ports = plan.ports;
     return with_context("starting the network (slirp)", [&] { return net::NetworkHelper::spawn(req); });
 }

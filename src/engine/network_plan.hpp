@@ -28,10 +28,15 @@ struct NetworkPlan {
     std::string name; // none | host | slirp, for the record
     int mtu = 65520;
     bool host_loopback = false; // slirp: 10.0.2.2 reaches the host's 127.0.0.1
+    bool ipv6 = false;          // slirp: the host has a global IPv6 address
     std::vector<net::PortBinding> ports;
     std::string join_container; // container:NAME|ID
     NetworkRequest request;
 };
+
+// Whether /proc/net/if_inet6's text lists an address of global scope on an
+// interface other than lo: slirp then gives the container IPv6 as well.
+bool has_global_ipv6(const std::string& if_inet6);
 
 // Throws Error (125) for an unknown mode (listing the valid ones), a bad
 // option, a malformed -p, or ports without slirp.

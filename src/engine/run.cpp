@@ -62,6 +62,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
         helper = spawn_network_helper(netplan);
         spec.tap_socket = helper.control_fd();
         spec.tap_mtu = netplan.mtu;
+        spec.tap_ipv6 = netplan.ipv6;
     }
 
     int code;

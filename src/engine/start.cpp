@@ -249,6 +249,7 @@ runtime::StartedContainer start_and_record(const Paths& paths, const Config& con
             helper = spawn_network_helper(netplan, true);
             spec.tap_socket = helper.control_fd();
             spec.tap_mtu = netplan.mtu;
+            spec.tap_ipv6 = netplan.ipv6;
         }
         std::vector<std::string> ports;
         // This process exits once the container runs: it may join another

@@ -45,6 +45,23 @@ Ipv4 parse(const uint8_t* f, size_t len) {
 
 bool is_gateway(const uint8_t* a) { return std::equal(a, a + 4, kGateway); }
 
+// fd00::2, the gateway's IPv6 address.
+constexpr uint8_t kGateway6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+constexpr uint8_t kIcmp6 = 58;
+
+// An IPv6 frame to the gateway may only be neighbour discovery (router
+// solicitation to advertisement, ICMPv6 133-137): no published port is
+// reached over IPv6, so nothing else to fd00::2 is an answer.
+bool allow_ipv6(const uint8_t* f, size_t len) {
+    if (len < kEth + 40) return false;
+    const uint8_t* h = f + kEth;
+    if ((h[0] >> 4) != 6) return false;
+    if (!std::equal(h + 24, h + 40, kGateway6)) return true;
+    if (h[6] != kIcmp6 || len < kEth + 40 + 4) return false;
+    uint8_t type = h[40];
+    return type >= 133 && type <= 137;
+}
+
 } // namespace
 
 void GatewayGuard::to_container(const uint8_t* frame, size_t len) {
@@ -58,6 +75,7 @@ void GatewayGuard::to_container(const uint8_t* frame, size_t len) {
 }
 
 bool GatewayGuard::allow(const uint8_t* frame, size_t len) const {
+    if (len >= kEth && be16(frame + 12) == 0x86dd) return allow_ipv6(frame, len);
     Ipv4 ip = parse(frame, len);
     if (!ip.ok || !is_gateway(ip.dst)) return true;
     // The rest of a datagram whose first fragment was let through (or not:

@@ -7,7 +7,8 @@
 // container's answer as if it were a new packet to the host's loopback. So
 // slirp keeps the gateway open and the helper filters the container's
 // frames itself: no new TCP connection, no ICMP and no UDP to 10.0.2.2,
-// except UDP answers to a peer that sent to a published UDP port first.
+// except UDP answers to a peer that sent to a published UDP port first;
+// and to fd00::2 (IPv6) nothing but neighbour discovery.
 // Pure logic on Ethernet frames.
 #pragma once
 

@@ -71,7 +71,8 @@ NetworkHelper::~NetworkHelper() {
 
 NetworkHelper NetworkHelper::spawn(const HelperRequest& req) {
     NetworkHelper h;
-    h.args_ = {"skiff", "__slirp", std::to_string(req.slirp.mtu), req.slirp.host_loopback ? "1" : "0"};
+    std::string flags = std::string(req.slirp.host_loopback ? "l" : "") + (req.slirp.ipv6 ? "6" : "");
+    h.args_ = {"skiff", "__slirp", std::to_string(req.slirp.mtu), flags.empty() ? "-" : flags};
     for (const auto& p : req.slirp.ports) h.args_.push_back(encode(p));
     h.detached_ = req.detached;
     int sp[2];
@@ -202,11 +203,13 @@ int slirp_helper_main(const std::vector<std::string>& args) {
     ::signal(SIGPIPE, SIG_IGN); // a peer that went away is slirp's to handle
     bool answered = false;
     try {
-        if (args.size() < 2) throw Error("__slirp: usage: __slirp MTU HOST_LOOPBACK [PORT...]");
+        if (args.size() < 2) throw Error("__slirp: usage: __slirp MTU FLAGS [PORT...]");
         if (::fcntl(kControlFd, F_GETFD) < 0) throw Error("__slirp: fd 3 (control) is not open");
         SlirpOptions opt;
         opt.mtu = to_int(args[0], "mtu");
-        opt.host_loopback = args[1] == "1";
+        // FLAGS: "-", or l (the host's loopback is open) and 6 (IPv6).
+        opt.host_loopback = args[1].find('l') != std::string::npos;
+        opt.ipv6 = args[1].find('6') != std::string::npos;
         for (size_t i = 2; i < args.size(); ++i) opt.ports.push_back(decode(args[i]));
 
         SlirpNetwork net(opt);

@@ -1,5 +1,6 @@
 // The per-container network helper: the skiff binary re-executed as
-// `skiff __slirp MTU HOST_LOOPBACK [PORT...]` with a control socket on fd 3.
+// `skiff __slirp MTU FLAGS [PORT...]` with a control socket on fd 3 (FLAGS:
+// "-", or l for an open host loopback and 6 for IPv6).
 //
 // With published ports (or for a detached container) it is started before
 // the container's namespaces exist, so its exec, libslirp's setup and the

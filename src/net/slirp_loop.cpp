@@ -201,6 +201,13 @@ SlirpNetwork::SlirpNetwork(const SlirpOptions& opt) : impl_(new Impl) {
     cfg.vhost = ipv4("10.0.2.2");
     cfg.vdhcp_start = ipv4("10.0.2.15");
     cfg.vnameserver = ipv4("10.0.2.3");
+    if (opt.ipv6) {
+        cfg.in6_enabled = true;
+        ::inet_pton(AF_INET6, "fd00::", &cfg.vprefix_addr6);
+        cfg.vprefix_len = 64;
+        ::inet_pton(AF_INET6, "fd00::2", &cfg.vhost6);
+        ::inet_pton(AF_INET6, "fd00::3", &cfg.vnameserver6);
+    }
     cfg.if_mtu = static_cast<size_t>(opt.mtu);
     cfg.if_mru = static_cast<size_t>(opt.mtu);
     // Closed by the GatewayGuard instead (gateway_guard.hpp says why).

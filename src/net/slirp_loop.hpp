@@ -13,6 +13,7 @@ namespace skiff::net {
 struct SlirpOptions {
     int mtu = 65520;
     bool host_loopback = false; // 10.0.2.2 reaches the host's 127.0.0.1
+    bool ipv6 = false;          // fd00::/64 as well: the container is fd00::100
     std::vector<PortBinding> ports;
 };
 

@@ -57,9 +57,49 @@ const char* configure(int s, int mtu) {
     return nullptr;
 }
 
+void no_dad() {
+    int fd = ::open("/proc/sys/net/ipv6/conf/tap0/accept_dad", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t ignored = ::write(fd, "0", 1);
+    (void)ignored;
+    ::close(fd);
+}
+
+// The kernel's in6_ifreq (linux/ipv6.h clashes with glibc's headers).
+struct In6Ifreq {
+    struct in6_addr addr;
+    uint32_t prefixlen;
+    int ifindex;
+};
+
+// fd00::100/64 on tap0 and a default route via fd00::2 (libslirp's
+// gateway), after configure() brought tap0 up.
+const char* configure_ipv6() {
+    int s = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return "socket for IPv6 setup";
+    const char* failed = nullptr;
+    int index = static_cast<int>(::if_nametoindex(kTapName));
+    In6Ifreq ifr {};
+    ::inet_pton(AF_INET6, "fd00::100", &ifr.addr);
+    ifr.prefixlen = 64;
+    ifr.ifindex = index;
+    struct in6_rtmsg rt {};
+    ::inet_pton(AF_INET6, "fd00::2", &rt.rtmsg_gateway);
+    rt.rtmsg_flags = RTF_UP | RTF_GATEWAY;
+    rt.rtmsg_metric = 1;
+    rt.rtmsg_ifindex = index;
+    if (index == 0) failed = "finding tap0";
+    else if (::ioctl(s, SIOCSIFADDR, &ifr) < 0) failed = "setting the IPv6 address of tap0";
+    else if (::ioctl(s, SIOCADDRT, &rt) < 0) failed = "adding the IPv6 default route via fd00::2";
+    int err = errno;
+    ::close(s);
+    errno = err;
+    return failed;
+}
+
 } // namespace
 
-int make_tap(int mtu, const char** step) noexcept {
+int make_tap(int mtu, bool ipv6, const char** step) noexcept {
     int tun = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (tun < 0) {
         *step = kOpenTunStep;
@@ -80,10 +120,15 @@ int make_tap(int mtu, const char** step) noexcept {
         // the kernel frees in the background once the container and the
         // helper are gone. If the kernel refused, the close is only slower.
         ::ioctl(tun, TUNSETPERSIST, 1L);
+        // Before tap0 comes up: duplicate address detection would keep its
+        // addresses tentative, and unusable, for a second; nobody else is
+        // on this link. (/proc/sys/net is the opener's network namespace.)
+        if (ipv6) no_dad();
         if ((s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
             failed = "socket for interface setup";
         else
             failed = configure(s, mtu);
+        if (failed == nullptr && ipv6) failed = configure_ipv6();
     }
     int err = errno;
     if (s >= 0) ::close(s);

@@ -14,7 +14,7 @@ inline constexpr const char* kOpenTunStep = "opening /dev/net/tun";
 // container's setup calls it before pivot_root (/dev/net/tun is still the
 // host's), so it is async-signal-safe: syscalls only. Returns the tap's fd
 // (close-on-exec), or -1 with errno set and *step naming what failed.
-int make_tap(int mtu, const char** step) noexcept;
+int make_tap(int mtu, bool ipv6, const char** step) noexcept;
 
 // The message for a failure of make_tap: EACCES or ENOENT on /dev/net/tun
 // get an explanation and a way out.

@@ -197,6 +197,7 @@ ChildPlan build_child_plan(const ContainerSpec& spec) {
     p.loopback_up = spec.network == NetworkMode::none || spec.network == NetworkMode::slirp;
     if (spec.network == NetworkMode::slirp && spec.tap_socket >= 0) {
         p.tap_mtu = spec.tap_mtu;
+        p.tap_ipv6 = spec.tap_ipv6;
         p.tap_socket = spec.tap_socket;
     }
 

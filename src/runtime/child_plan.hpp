@@ -63,6 +63,7 @@ struct ChildPlan {
     const char* hostname = nullptr;
     bool loopback_up = false;
     int tap_mtu = 0;     // > 0: create tap0 ...
+    bool tap_ipv6 = false;
     int tap_socket = -1; // ... and send it here (the network helper)
 
     // The process.

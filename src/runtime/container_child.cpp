@@ -304,7 +304,7 @@ void run_container_child(const ChildPlan& p, const ChildSecurity& sec, int fd, i
     // up, and /dev/net/tun is the host's until pivot_root.
     if (p.tap_socket >= 0) {
         const char* step = nullptr;
-        int tap = net::make_tap(p.tap_mtu, &step);
+        int tap = net::make_tap(p.tap_mtu, p.tap_ipv6, &step);
         if (tap < 0) die(fd, step, nullptr, errno);
         char tag = 't';
         if (int err = send_fd(p.tap_socket, tap, &tag, 1); err != 0)

@@ -83,6 +83,7 @@ struct ContainerSpec {
     // slirp: the setup creates tap0 (this MTU) and sends it over tap_socket
     // (the network helper's control socket) before pivot_root.
     int tap_mtu = 0;
+    bool tap_ipv6 = false; // and fd00::100/64, default route via fd00::2
     int tap_socket = -1;
     bool userns = true; // rootless: a user namespace with maps
     // Rootless: join this user namespace (another container's, with the

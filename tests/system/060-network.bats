@@ -249,6 +249,28 @@ PY
     assert_equal "$output" "from-host"
 }
 
+@test "network: with IPv6 on the host, tap0 also has fd00::100/64 via fd00::2; the host's ::1 only when configured" {
+    awk '$4 == "00" && $6 != "lo" {found = 1} END {exit !found}' /proc/net/if_inet6 2>/dev/null ||
+        skip "the host has no global IPv6 address"
+    sk run --rm --network slirp "$IMAGE" sh -c 'ip -6 addr show tap0; ip -6 route'
+    assert_contains "$output" "inet6 fd00::100/64 scope global"
+    [[ $output != *tentative* ]] || die "tap0's addresses are still tentative (duplicate address detection)"
+    assert_contains "$output" "default via fd00::2 dev tap0"
+    local port
+    port=$(free_port)
+    mkdir -p "$BATS_TEST_TMPDIR/srv"
+    echo from-host-v6 >"$BATS_TEST_TMPDIR/srv/f"
+    python3 -m http.server --bind ::1 --directory "$BATS_TEST_TMPDIR/srv" "$port" >/dev/null 2>&1 &
+    BG_PIDS+=($!)
+    wait_for_port ::1 "$port"
+    sk '?' run --rm --network slirp "$IMAGE" timeout 3 wget -q -O - "http://[fd00::2]:$port/f"
+    [[ $status -ne 0 && $output != *from-host* ]] || die "the host's ::1 was reachable without host-loopback"
+    printf 'network:\n  host-loopback: true\n' >"$BATS_TEST_TMPDIR/config.yaml"
+    sk --config "$BATS_TEST_TMPDIR/config.yaml" run --rm --network slirp "$IMAGE" \
+        timeout 5 wget -q -O - "http://[fd00::2]:$port/f"
+    assert_equal "$output" "from-host-v6"
+}
+
 @test "network: --network container:A shares A's network: B reaches A's server on 127.0.0.1" {
     local name=pod$(random_string 6)
     bg_skiff "$BATS_TEST_TMPDIR/a.out" run --init --name "$name" --network slirp "$IMAGE" \

@@ -164,3 +164,49 @@ TEST_CASE("the gateway guard: the host's loopback stays closed, answers through 
     auto cut = frame(kCtr, kGw, 17, 9999, 40000);
     CHECK_FALSE(g.allow(cut.data(), 14 + 20 + 4));
 }
+
+namespace {
+
+// An Ethernet frame with an IPv6 packet to dst (last byte; fd00::X),
+// next header nh, and 8 bytes after the fixed header (type first).
+std::vector<uint8_t> frame6(uint8_t dst_last, uint8_t nh, uint8_t type_or_port_hi) {
+    std::vector<uint8_t> f(14 + 40 + 8, 0);
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    uint8_t* ip = f.data() + 14;
+    ip[0] = 0x60;
+    ip[6] = nh;
+    ip[8] = 0xfd;    // src fd00::100
+    ip[8 + 15] = 100;
+    ip[24] = 0xfd;   // dst fd00::dst_last
+    ip[24 + 15] = dst_last;
+    ip[40] = type_or_port_hi;
+    return f;
+}
+
+} // namespace
+
+TEST_CASE("the gateway guard over IPv6: only neighbour discovery reaches fd00::2") {
+    net::GatewayGuard g({});
+    auto allow = [&](const std::vector<uint8_t>& f) { return g.allow(f.data(), f.size()); };
+    CHECK(allow(frame6(3, 17, 0)));          // DNS at fd00::3
+    CHECK(allow(frame6(9, 6, 0)));           // TCP elsewhere
+    CHECK_FALSE(allow(frame6(2, 6, 0)));     // TCP to the gateway
+    CHECK_FALSE(allow(frame6(2, 17, 0)));    // UDP to the gateway
+    CHECK_FALSE(allow(frame6(2, 58, 128)));  // ping
+    CHECK(allow(frame6(2, 58, 135)));        // neighbour solicitation
+    CHECK(allow(frame6(2, 58, 133)));        // router solicitation
+    CHECK_FALSE(allow(frame6(2, 0, 58)));    // hop-by-hop header first
+    auto cut = frame6(2, 58, 135);
+    CHECK_FALSE(g.allow(cut.data(), 14 + 30));
+}
+
+TEST_CASE("IPv6 for slirp: a global address on an interface other than lo") {
+    const std::string lo_only = "00000000000000000000000000000001 01 80 10 80       lo\n";
+    const std::string link_local = lo_only + "fe8000000000000000fc00fffe000001 04 40 20 80     eth0\n";
+    const std::string global = link_local + "fd000000000000000000000000000002 04 40 00 82     eth0\n";
+    CHECK_FALSE(engine::has_global_ipv6(""));
+    CHECK_FALSE(engine::has_global_ipv6(lo_only));
+    CHECK_FALSE(engine::has_global_ipv6(link_local));
+    CHECK(engine::has_global_ipv6(global));
+}
