@@ -71,6 +71,48 @@ runtime::StartedContainer start_and_record(const Paths& paths, const Config& con
                                            int monitor_pid,
                                            const std::function<void(const runtime::StartedContainer&)>& on_started);
 
+// Runs f; an Error or other exception is printed as cli::main would, and
+// its exit code returned (0 if f returned).
+template <typename F>
+int report_errors(F&& f) {
+    try {
+        f();
+        return 0;
+    } catch (const Error& e) {
+        fmt::print(stderr, "Error: {}\n", e.what());
+        return e.exit_code();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "Error: {}\n", e.what());
+        return kExitSkiffError;
+    }
+}
+
+// A starter hands the running container to the process that monitors it:
+// the pty master ('T', with a terminal), then 'P' and the pid.
+void hand_over(int sock, const runtime::StartedContainer& started) {
+    char tag = 'T';
+    if (started.pty)
+        if (int err = send_fd(sock, started.pty.get(), &tag, 1); err != 0)
+            throw Error("handing the terminal to the monitor", err);
+    send_pid(sock, started.pid);
+}
+
+// The other end of hand_over, once the starter has exited.
+runtime::StartedContainer take_over(int sock) {
+    runtime::StartedContainer started;
+    for (;;) {
+        char buf[1 + sizeof(int)] = {};
+        std::vector<UniqueFd> fds;
+        size_t n = recv_fds(sock, buf, sizeof buf, fds);
+        if (n == 0) return started;
+        if (buf[0] == 'T' && fds.size() == 1) started.pty = std::move(fds[0]);
+        if (buf[0] == 'P' && n == sizeof buf) {
+            std::memcpy(&started.pid, buf + 1, sizeof(int));
+            return started;
+        }
+    }
+}
+
 // The child of `skiff start` for a container's first run: it starts the
 // container itself, as its parent (what `skiff __start` would do, without
 // exec'ing skiff again), reports the outcome on the status pipe, and then
@@ -107,17 +149,38 @@ runtime::StartedContainer start_and_record(const Paths& paths, const Config& con
     if (listen_fd < 0) fail("creating the attach socket");
     monitor::Stdio s;
     if (!monitor::make_stdio(s, rec.tty, rec.interactive)) fail("creating the container's stdio");
+    const int stdio[3] = {s.in, s.out, s.err};
     runtime::StartedContainer started;
     int code = 0;
-    try {
-        const int stdio[3] = {s.in, s.out, s.err};
-        started = start_and_record(paths, config, rec.id, false, req.rows, req.cols, stdio, ::getpid(), {});
-    } catch (const Error& e) {
-        fmt::print(stderr, "Error: {}\n", e.what());
-        code = e.exit_code();
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "Error: {}\n", e.what());
-        code = kExitSkiffError;
+    if (::geteuid() == 0) {
+        code = report_errors([&] {
+            started = start_and_record(paths, config, rec.id, false, req.rows, req.cols, stdio, ::getpid(), {});
+        });
+    } else {
+        // Rootless, the launch may join another container's user namespace
+        // (shared_userns.hpp), which the launching process itself enters:
+        // that must be a process that exits, not the monitor to be. A
+        // starter child launches and hands back the pty and the pid as
+        // `__start` does; the container comes to this subreaper.
+        int sp[2];
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) fail("socketpair");
+        UniqueFd mine(sp[0]), theirs(sp[1]);
+        pid_t starter = ::fork();
+        if (starter < 0) fail("fork");
+        if (starter == 0) {
+            mine.reset();
+            ::_exit(report_errors([&] {
+                start_and_record(paths, config, rec.id, false, req.rows, req.cols, stdio, static_cast<int>(::getppid()),
+                                 [&](const runtime::StartedContainer& st) { hand_over(theirs.get(), st); });
+            }));
+        }
+        theirs.reset();
+        code = exit_code_of(wait_for(starter));
+        if (code == 0) started = take_over(mine.get());
+        if (code == 0 && started.pid <= 0) {
+            fmt::print(stderr, "Error: the container's starter exited without handing it over\n");
+            code = kExitSkiffError;
+        }
     }
     if (code != 0) {
         report(code);
@@ -310,13 +373,7 @@ int start_for_monitor(const Paths& paths, const Config& config, const std::strin
                       unsigned cols) {
     const int stdio[3] = {monitor::kStarterStdin, monitor::kStarterStdout, monitor::kStarterStderr};
     start_and_record(paths, config, id, restarted, rows, cols, stdio, static_cast<int>(::getppid()),
-                     [](const runtime::StartedContainer& started) {
-                         char tag = 'T';
-                         if (started.pty)
-                             if (int err = send_fd(monitor::kStarterSync, started.pty.get(), &tag, 1); err != 0)
-                                 throw Error("handing the terminal to the monitor", err);
-                         send_pid(monitor::kStarterSync, started.pid);
-                     });
+                     [](const runtime::StartedContainer& started) { hand_over(monitor::kStarterSync, started); });
     return 0;
 }
 

@@ -279,6 +279,11 @@ sk_logs_count() { "$SKIFF_BIN" $(store_args) logs "$1" | grep -c tick; }
     [[ $(readlink /proc/$pk/ns/user) != $(readlink /proc/$pa/ns/user) ]] || die "keep-id (other maps) joined it"
     [[ $(readlink /proc/$pa/ns/user) != $(readlink /proc/self/ns/user) ]] || die "a container runs in skiff's own"
     assert_equal "$(cat /proc/$pb/uid_map)" "$(cat /proc/$pa/uid_map)"
+    # Only the container joined it: its monitor (and so the __start of a
+    # restart and the final __cleanup) stays in skiff's own.
+    local mon
+    mon=$(sk_inspect_monitor ub)
+    assert_equal "$(readlink /proc/$mon/ns/user)" "$(readlink /proc/self/ns/user)" "ub's monitor's user namespace"
     # Neither sees the other's processes or files.
     sk exec ua sh -c 'echo a > /only-a; ps -o args | grep -c "^sleep 1000"'
     assert_equal "$output" "1"
