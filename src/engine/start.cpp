@@ -119,6 +119,7 @@ runtime::StartedContainer take_over(int sock) {
 // execs the monitor, which adopts the container, its helpers and the run's
 // stdio (monitor/protocol.hpp). This process is single-threaded.
 [[noreturn]] void start_then_become_monitor(const Paths& paths, const Config& config, const ContainerRecord& rec,
+                                            const std::string& cdir,
                                             const StartRequest& req, std::vector<std::string> args, int status_w,
                                             int devnull) {
     auto report = [status_w](int code) {
@@ -141,7 +142,7 @@ runtime::StartedContainer take_over(int sock) {
         ::_exit(kExitSkiffError);
     };
     // The log and the attach socket exist before `start` returns.
-    int dir_fd = ::open(ContainerStore(paths.root).dir(rec.id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int dir_fd = ::open(cdir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) fail("opening the container's directory");
     int log_fd = monitor::open_log(dir_fd);
     if (log_fd < 0) fail("opening the container's log");
@@ -255,7 +256,7 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
     if (mid == 0) {
         // Once it has exec'd the monitor, this child is reaped by whoever
         // inherits it when this skiff exits; the other path forks twice.
-        if (adopt) start_then_become_monitor(paths, *req.config, rec, req, args, status_w.get(), devnull.get());
+        if (adopt) start_then_become_monitor(paths, *req.config, rec, cdir, req, args, status_w.get(), devnull.get());
         if (::fork() != 0) ::_exit(0);
         int hs = ::fcntl(status_w.get(), F_DUPFD, 10);
         int he = ::fcntl(STDERR_FILENO, F_DUPFD, 10);
@@ -334,8 +335,8 @@ runtime::StartedContainer start_and_record(const Paths& paths, const Config& con
             started = runtime::start_container(spec, cb);
         }
         if (may_share && !shared_userns) record_userns_holder(paths, started.pid);
-        // The helper follows the container's exit; the monitor, whose
-        // child it becomes when this process exits, reaps it.
+        // The helper follows the container's exit; the monitor reaps it (it
+        // is this process, or its child once this process exits).
         helper.release();
         if (on_started) on_started(started);
         log::StepTimer trec("record running");
