@@ -22,8 +22,10 @@
 #include "runtime/container_child.hpp"
 #include "runtime/fuse_overlay.hpp"
 #include "runtime/netns_join.hpp"
+#include "runtime/output_relay.hpp"
 #include "runtime/terminal.hpp"
 #include "util/child_report.hpp"
+#include "util/child_stack.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/log.hpp"
@@ -33,6 +35,9 @@
 namespace skiff::runtime {
 
 namespace {
+
+// The container setup's deepest frames hold a few PATH_MAX buffers.
+constexpr size_t kSetupStackSize = 256 * 1024;
 
 constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGPIPE};
 
@@ -133,23 +138,35 @@ UniqueFd await_exec(int sock, int pid, bool* reaped, const std::function<void(in
     }
 }
 
-pid_t clone_child(unsigned long flags) {
-    long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-    return static_cast<pid_t>(pid);
+// What the container's first process needs from launch's frame.
+struct ChildArgs {
+    const ChildPlan* plan;
+    const ChildSecurity* sec;
+    int parent_sock; // launch's end, closed in the child
+    int child_sock;
+    int devnull;
+};
+
+int child_entry(void* arg) {
+    const auto* a = static_cast<const ChildArgs*>(arg);
+    ::close(a->parent_sock);
+    run_container_child(*a->plan, *a->sec, a->child_sock, a->devnull);
 }
 
-// Copies what is available from `from` to `to`; false at EOF or error.
-bool pump(int from, int to) {
-    char buf[16384];
-    ssize_t n = ::read(from, buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
-    if (n <= 0) return false;
-    try {
-        write_all(to, buf, static_cast<size_t>(n));
-    } catch (const Error&) {
-        return false;
-    }
-    return true;
+// With a stack, the child shares this process's memory (CLONE_VM) until it
+// execs: no copy of skiff's page tables, no copy-on-write faults, no
+// teardown of a copy at exec. That is safe because the child's code is
+// async-signal-safe (it allocates nothing and writes only its own stack and
+// ChildPlan's fd slots), and because launch keeps plan, sec and the stack
+// alive until the child has exec'd (EOF on the sync socket, which is
+// close-on-exec) or has been reaped. Meanwhile launch only waits on the
+// socket, so the errno the two share is not read across the child's
+// writes. Without a stack (--init, whose pid 1 never execs) it is a fork.
+pid_t clone_child(unsigned long flags, ChildStack* stack, ChildArgs* args) {
+    if (stack != nullptr) return ::clone(child_entry, stack->top(), static_cast<int>(flags | CLONE_VM | SIGCHLD), args);
+    long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (pid == 0) child_entry(args);
+    return static_cast<pid_t>(pid);
 }
 
 int status_to_code(int st) { return exit_code_of(st); }
@@ -193,19 +210,19 @@ Launched launch(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     if (new_userns) flags |= CLONE_NEWUSER;
     if (spec.network == NetworkMode::none || spec.network == NetworkMode::slirp) flags |= CLONE_NEWNET;
 
-    // Destroyed after kill_child below has ended the container.
+    // Both destroyed after kill_child below has ended the container.
     std::optional<FuseOverlayDaemon> fuse;
-    pid_t pid = clone_child(flags);
-    if (pid < 0 && errno == EINVAL) pid = clone_child(flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP));
+    std::optional<ChildStack> stack;
+    if (!plan.init) stack.emplace(kSetupStackSize);
+    ChildArgs args{&plan, &sec, parent_sock.get(), child_sock.get(), devnull.get()};
+    ChildStack* on = stack ? &*stack : nullptr;
+    pid_t pid = clone_child(flags, on, &args);
+    if (pid < 0 && errno == EINVAL) pid = clone_child(flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP), on, &args);
     if (pid < 0) {
         int err = errno;
         if (spec.userns && (err == EPERM || err == ENOSPC || err == EUSERS))
             throw Error("creating the container's namespaces: user namespaces are not available to this user", err);
         throw Error("creating the container's namespaces", err);
-    }
-    if (pid == 0) {
-        ::close(sp[0]);
-        run_container_child(plan, sec, child_sock.get(), devnull.get());
     }
     child_sock.reset();
     devnull.reset();
@@ -266,9 +283,10 @@ StartedContainer start_container(const ContainerSpec& spec, const LaunchCallback
 
 namespace {
 
-// The foreground monitor: forwards signals and copies the pty until the
-// process exits; its exit code.
-int supervise(pid_t pid, UniqueFd pty, SignalBlock& signals) {
+// The foreground monitor: forwards signals, copies the pty or the relay's
+// pipes (and into the log, with log_fd >= 0) until the process exits and its
+// output is drained; its exit code.
+int supervise(pid_t pid, UniqueFd pty, OutputRelay relay, int log_fd, SignalBlock& signals) {
     bool reaped = false;
     ScopeGuard kill_child([&] {
         if (!reaped) {
@@ -279,14 +297,25 @@ int supervise(pid_t pid, UniqueFd pty, SignalBlock& signals) {
     std::optional<RawTerminal> raw;
     if (pty) raw.emplace(STDIN_FILENO);
     bool stdin_open = static_cast<bool>(pty);
+    // Where each output goes: the pty and the stdout pipe to stdout.
+    struct Output {
+        UniqueFd* from;
+        int to;
+        const char* stream;
+    } outputs[] = {{&pty, STDOUT_FILENO, "stdout"},
+                   {&relay.out_r, STDOUT_FILENO, "stdout"},
+                   {&relay.err_r, STDERR_FILENO, "stderr"}};
+    auto any_output = [&] { return pty || relay.out_r || relay.err_r; };
     int status = 0;
     bool exited = false;
-    while (!exited || pty) {
-        struct pollfd fds[3] = {{signals.fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
-        if (pty) fds[1].fd = pty.get();
-        if (pty && stdin_open) fds[2].fd = STDIN_FILENO;
-        if (exited) fds[0].fd = -1; // only draining the pty now
-        int r = ::poll(fds, 3, exited ? 100 : -1);
+    while (!exited || any_output()) {
+        struct pollfd fds[5] = {{signals.fd(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0},
+                                {-1, POLLIN, 0}};
+        for (size_t i = 0; i < 3; ++i)
+            if (*outputs[i].from) fds[1 + i].fd = outputs[i].from->get();
+        if (pty && stdin_open) fds[4].fd = STDIN_FILENO;
+        if (exited) fds[0].fd = -1; // only draining the output now
+        int r = ::poll(fds, 5, exited ? 100 : -1);
         if (r < 0 && errno != EINTR) throw_errno("poll");
         if (r == 0 && exited) break;
         if (fds[0].revents & POLLIN) {
@@ -309,19 +338,33 @@ int supervise(pid_t pid, UniqueFd pty, SignalBlock& signals) {
                 }
             }
         }
-        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
-            if (!pump(pty.get(), STDOUT_FILENO)) pty.reset();
-        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
-            if (!pump(STDIN_FILENO, pty.get())) stdin_open = false;
+        for (size_t i = 0; i < 3; ++i)
+            if (fds[1 + i].revents & (POLLIN | POLLHUP | POLLERR))
+                if (!relay_chunk(outputs[i].from->get(), outputs[i].to, log_fd, outputs[i].stream))
+                    outputs[i].from->reset();
+        if (fds[4].revents & (POLLIN | POLLHUP | POLLERR))
+            if (!relay_chunk(STDIN_FILENO, pty.get(), -1, nullptr)) stdin_open = false;
     }
     return status_to_code(status);
 }
 
 } // namespace
 
-int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
+int run_container(const ContainerSpec& spec_in, const LaunchCallbacks& cb) {
     SignalBlock signals;
+    // With a log, the output goes through pipes to reach it.
+    OutputRelay relay;
+    std::optional<ContainerSpec> relayed;
+    if (spec_in.process.log_fd >= 0 && !spec_in.process.terminal) {
+        relay = make_output_relay(3 + spec_in.process.preserve_fds + 64);
+        relayed.emplace(spec_in);
+        relayed->process.stdio[1] = relay.out_w.get();
+        relayed->process.stdio[2] = relay.merged() ? relay.out_w.get() : relay.err_w.get();
+    }
+    const ContainerSpec& spec = relayed ? *relayed : spec_in;
     Launched l = launch(spec, cb);
+    relay.out_w.reset(); // the command holds its own now
+    relay.err_w.reset();
     // From here supervise's guard kills the child on any way out; started
     // may throw.
     bool handed = false;
@@ -333,7 +376,7 @@ int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb) {
     });
     if (cb.started) cb.started(l.pid);
     handed = true;
-    int code = supervise(l.pid, std::move(l.pty), signals);
+    int code = supervise(l.pid, std::move(l.pty), std::move(relay), spec.process.log_fd, signals);
     // Its connection went with the container's mount namespace.
     if (l.fuse) l.fuse->finish(2000);
     return code;
@@ -405,7 +448,7 @@ int exec_process(const ExecSpec& spec) {
     UniqueFd pty = await_exec(parent_sock.get(), pid, &reaped, [](int fd) { copy_window_size(fd); });
     reaped = true;
     if (spec.detach) return 0;
-    return supervise(pid, std::move(pty), signals);
+    return supervise(pid, std::move(pty), OutputRelay{}, -1, signals);
 }
 
 } // namespace skiff::runtime

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <csignal>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 
 #include "util/atomic_file.hpp"
 #include "util/child_report.hpp"
+#include "util/child_stack.hpp"
 #include "util/dynlib.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -108,6 +111,56 @@ TEST_CASE("atomic_write_file replaces content and leaves no temp file") {
     REQUIRE(::stat(f.c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0600);
     CHECK(count_entries(t.path) == 1);
+}
+
+TEST_CASE("update_file keeps a file that already holds the content, replaces one that differs") {
+    TempDir t;
+    std::string f = t.path + "/hosts";
+    update_file(f, "127.0.0.1 localhost\n");
+    CHECK(read_file(f) == "127.0.0.1 localhost\n");
+    struct stat before {};
+    REQUIRE(::stat(f.c_str(), &before) == 0);
+    update_file(f, "127.0.0.1 localhost\n");
+    struct stat same {};
+    REQUIRE(::stat(f.c_str(), &same) == 0);
+    CHECK(same.st_ino == before.st_ino); // not rewritten
+    // Same length, other bytes; then another length: both replaced.
+    update_file(f, "127.0.0.1 localhosT\n");
+    CHECK(read_file(f) == "127.0.0.1 localhosT\n");
+    update_file(f, "x");
+    CHECK(read_file(f) == "x");
+    // A symlink in its place is replaced, not followed.
+    std::string target = t.path + "/elsewhere";
+    update_file(target, "x");
+    REQUIRE(::unlink(f.c_str()) == 0);
+    REQUIRE(::symlink(target.c_str(), f.c_str()) == 0);
+    update_file(f, "x");
+    struct stat lst {};
+    REQUIRE(::lstat(f.c_str(), &lst) == 0);
+    CHECK(S_ISREG(lst.st_mode));
+    CHECK(count_entries(t.path) == 2);
+}
+
+namespace {
+int g_seen = 0;
+int write_and_exit(void* arg) {
+    g_seen = *static_cast<int*>(arg); // the parent's memory: CLONE_VM
+    return 7;
+}
+} // namespace
+
+TEST_CASE("ChildStack carries a CLONE_VM child that writes into its parent's memory") {
+    ChildStack stack(64 * 1024);
+    CHECK(reinterpret_cast<uintptr_t>(stack.top()) % 16 == 0);
+    int value = 42;
+    g_seen = 0;
+    pid_t pid = ::clone(write_and_exit, stack.top(), CLONE_VM | SIGCHLD, &value);
+    REQUIRE(pid > 0);
+    int st = 0;
+    REQUIRE(::waitpid(pid, &st, 0) == pid);
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 7);
+    CHECK(g_seen == 42);
 }
 
 TEST_CASE("atomic_write_file into a missing directory fails and names it") {
