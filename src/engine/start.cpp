@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #include "monitor/stdio.hpp"
 #include "runtime/launch.hpp"
 #include "skiff_build_config.hpp"
+#include "util/child_stack.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/lock.hpp"
@@ -204,6 +206,29 @@ runtime::StartedContainer take_over(int sock) {
     ::_exit(127);
 }
 
+// Up to the monitor's exec the child of `skiff start` runs in its memory
+// (CLONE_VM | CLONE_VFORK: skiff start is suspended meanwhile), on a stack
+// of its own: no copy of skiff's page tables and no copy-on-write faults
+// for either. What it allocates and never frees before the exec stays in
+// skiff start's heap, about a kilobyte per container.
+constexpr size_t kAdoptStackSize = 8u << 20; // the main thread's; mapped lazily
+
+struct AdoptArgs {
+    const Paths* paths;
+    const Config* config;
+    const ContainerRecord* rec;
+    const std::string* cdir;
+    const StartRequest* req;
+    const std::vector<std::string>* args;
+    int status_w;
+    int devnull;
+};
+
+int adopt_entry(void* p) {
+    const auto* a = static_cast<const AdoptArgs*>(p);
+    start_then_become_monitor(*a->paths, *a->config, *a->rec, *a->cdir, *a->req, *a->args, a->status_w, a->devnull);
+}
+
 } // namespace
 
 std::string monitor_path() {
@@ -251,12 +276,17 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
     UniqueFd devnull = open_fd("/dev/null", O_RDWR);
     bool adopt = req.config != nullptr && !req.before_start && single_threaded();
     log::StepTimer t("start monitor");
-    pid_t mid = ::fork();
-    if (mid < 0) throw_errno("fork");
-    if (mid == 0) {
+    if (adopt) {
         // Once it has exec'd the monitor, this child is reaped by whoever
-        // inherits it when this skiff exits; the other path forks twice.
-        if (adopt) start_then_become_monitor(paths, *req.config, rec, cdir, req, args, status_w.get(), devnull.get());
+        // inherits it when this skiff exits.
+        AdoptArgs a{&paths, req.config, &rec, &cdir, &req, &args, status_w.get(), devnull.get()};
+        ChildStack stack(kAdoptStackSize);
+        if (::clone(adopt_entry, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &a) < 0) throw_errno("clone");
+    }
+    pid_t mid = adopt ? 0 : ::fork();
+    if (mid < 0) throw_errno("fork");
+    if (mid == 0 && !adopt) {
+        // The monitor is a grandchild, reaped by whoever inherits it.
         if (::fork() != 0) ::_exit(0);
         int hs = ::fcntl(status_w.get(), F_DUPFD, 10);
         int he = ::fcntl(STDERR_FILENO, F_DUPFD, 10);
