@@ -136,9 +136,9 @@ runtime::ContainerSpec build_container_spec(const Paths& paths, const Config& co
             host_resolv = j.resolv_conf;
             if (!j.hosts.empty()) hosts = j.hosts;
         }
-        replace_file(cdir + "/hostname", rec.hostname + "\n");
-        replace_file(cdir + "/hosts", hosts);
-        replace_file(cdir + "/resolv.conf", resolv_conf_for(plan, host_resolv));
+        update_file(cdir + "/hostname", rec.hostname + "\n");
+        update_file(cdir + "/hosts", hosts);
+        update_file(cdir + "/resolv.conf", resolv_conf_for(plan, host_resolv));
         if (plan_out != nullptr) *plan_out = plan;
         spec.binds.push_back({cdir + "/hostname", "/etc/hostname", false, true, 0});
         spec.binds.push_back({cdir + "/hosts", "/etc/hosts", false, true, 0});

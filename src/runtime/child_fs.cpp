@@ -79,7 +79,8 @@ int touch_p(const char* path) noexcept {
         *slash = '\0';
         if (mkdir_p(parent, 0755) < 0) return -1;
     }
-    int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    // Read-only: opening an image's file for writing would copy it up.
+    int fd = ::open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
     if (fd < 0) {
         // An existing directory or device is fine as a bind target if the
         // caller's mount says so; let mount report the mismatch.

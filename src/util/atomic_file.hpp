@@ -16,6 +16,10 @@ void atomic_write_file(const std::string& path, std::string_view content, int mo
 // the file may be missing or empty, which its readers tolerate.
 void replace_file(const std::string& path, std::string_view content, int mode = 0644);
 
+// replace_file, unless the file holds exactly content already (a restart,
+// or a file written at create): then nothing is written.
+void update_file(const std::string& path, std::string_view content, int mode = 0644);
+
 // mkdir -p; existing directories are fine. Throws Error naming the path.
 void make_dirs(const std::string& path, int mode = 0755);
 
