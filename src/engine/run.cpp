@@ -1,5 +1,6 @@
 #include "engine/run.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "engine/rootfs.hpp"
 #include "engine/start.hpp"
 #include "engine/volumes.hpp"
+#include "monitor/protocol.hpp"
 #include "runtime/launch.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -57,6 +59,11 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     NetworkPlan netplan;
     runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
     spec.process.preserve_fds = o.preserve_fds;
+    // As for -d, `logs` shows what the run printed.
+    std::string log_path = containers.dir(rec.id) + "/" + monitor::kLogFile;
+    UniqueFd log_fd(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (!log_fd) throw_errno("opening the container's log " + log_path);
+    spec.process.log_fd = log_fd.get();
     net::NetworkHelper helper;
     if (netplan.mode == runtime::NetworkMode::slirp) {
         helper = spawn_network_helper(netplan);

@@ -25,6 +25,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "monitor/log_record.hpp"
 #include "monitor/protocol.hpp"
 #include "monitor/stdio.hpp"
 
@@ -77,41 +78,7 @@ void write_all(int fd, const void* data, size_t n) {
     }
 }
 
-// "2026-11-30T04:40:01.123456789Z"
-size_t timestamp(char* buf, size_t size) {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm {};
-    ::gmtime_r(&ts.tv_sec, &tm);
-    size_t n = std::strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    int k = std::snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-    return n + static_cast<size_t>(k);
-}
-
-// One record per line; a chunk that does not end in a newline ends in a
-// partial (P) record.
-void log_output(const char* stream, const char* data, size_t n) {
-    if (log_fd < 0) return;
-    char ts[48];
-    size_t tn = timestamp(ts, sizeof ts);
-    size_t start = 0;
-    while (start < n) {
-        const void* nl = std::memchr(data + start, '\n', n - start);
-        size_t end = nl != nullptr ? static_cast<size_t>(static_cast<const char*>(nl) - data) : n;
-        const char* tag = nl != nullptr ? " F " : " P ";
-        struct iovec iov[6] = {
-            {ts, tn},
-            {const_cast<char*>(" "), 1},
-            {const_cast<char*>(stream), std::strlen(stream)},
-            {const_cast<char*>(tag), 3},
-            {const_cast<char*>(data + start), end - start},
-            {const_cast<char*>("\n"), 1},
-        };
-        while (::writev(log_fd, iov, 6) < 0 && errno == EINTR) {
-        }
-        start = nl != nullptr ? end + 1 : n;
-    }
-}
+void log_output(const char* stream, const char* data, size_t n) { m::write_log_records(log_fd, stream, data, n); }
 
 void drop_client(int i) {
     ::close(clients[i]);

@@ -57,6 +57,10 @@ struct ProcessSpec {
     // Detached: the fds that become the command's 0, 1 and 2 (a pipe to
     // the monitor); -1 keeps the caller's (or /dev/null for stdin).
     int stdio[3] = {-1, -1, -1};
+    // Foreground (run_container): the container's log. Its output then
+    // reaches the caller's stdout and stderr through pipes (or the pty)
+    // and is appended to the log too, as the monitor does for -d.
+    int log_fd = -1;
     // The pty's size before the command starts; 0: the size of skiff's own
     // terminal, if it has one.
     unsigned console_rows = 0, console_cols = 0;

@@ -124,6 +124,34 @@ sk_inspect_monitor() { "$SKIFF_BIN" $(store_args) inspect --format '{{.State.Mon
     grep -q ' stdout F n1$' "$(cdir "$(full_id follow)")/ctr.log" || die "log is not in k8s-file format"
 }
 
+@test "logs of a foreground run: streams kept apart, order kept when they are one file, -t logged" {
+    local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+    # stdout and stderr to different files: two pipes, two streams.
+    "$SKIFF_BIN" $(store_args) run --name fg "$IMAGE" sh -c 'echo out1; echo err1 >&2; echo out2; exit 3' >"$out" 2>"$err" \
+        && die "the exit code was lost" || assert_equal "$?" "3"
+    assert_equal "$(cat "$out")" $'out1\nout2'
+    assert_equal "$(cat "$err")" "err1"
+    run bash -c "'$SKIFF_BIN' $(store_args) logs fg 2>/dev/null"
+    assert_equal "$output" $'out1\nout2'
+    run bash -c "'$SKIFF_BIN' $(store_args) logs fg 2>&1 >/dev/null"
+    assert_equal "$output" "err1"
+    # One file (2>&1): one pipe, the command's order exactly.
+    local want="" i
+    for i in 1 2 3 4 5 6 7 8; do want+="o$i e$i "; done
+    for i in 1 2 3; do
+        run bash -c "'$SKIFF_BIN' $(store_args) run --rm '$IMAGE' sh -c 'for i in 1 2 3 4 5 6 7 8; do echo o\$i; echo e\$i >&2; done' 2>&1 | tr '\n' ' '"
+        assert_equal "$output" "$want"
+    done
+    # A reader that goes away ends the command, as a direct pipe would.
+    run timeout 30 bash -c "'$SKIFF_BIN' $(store_args) run --rm '$IMAGE' yes 2>/dev/null | head -n 2"
+    assert_equal "$status" "0"
+    assert_equal "$output" $'y\ny'
+    # -t without -i: the pty's output is logged too.
+    "$SKIFF_BIN" $(store_args) run --name fgt -t "$IMAGE" echo on-a-tty >/dev/null
+    sk logs fgt
+    assert_equal "${output%$'\r'}" "on-a-tty" # a terminal's line ends in CR LF
+}
+
 @test "exec: runs inside (files, pid namespace), exit codes, -e -w -u, 127" {
     sk run -d --name box "$IMAGE" sh -c 'echo marker >/tmp/inside; exec sleep 100'
     sleep 0.3
