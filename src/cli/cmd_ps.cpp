@@ -52,8 +52,8 @@ std::string ports_text(const engine::ContainerRecord& c) {
     for (const auto& p : c.ports) {
         try {
             net::PortBinding b = net::decode(p);
-            out += fmt::format("{}{}:{}->{}/{}", out.empty() ? "" : ", ", b.host_ip.empty() ? "0.0.0.0" : b.host_ip,
-                               b.host_port, b.container_port, b.protocol);
+            out += fmt::format("{}{}:{}->{}/{}", out.empty() ? "" : ", ", net::host_text(b), b.host_port,
+                               b.container_port, b.protocol);
         } catch (const std::exception&) {
         }
     }

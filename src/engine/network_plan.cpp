@@ -118,6 +118,9 @@ NetworkPlan plan_network(const NetworkRequest& req, const Config& config, bool r
             }
         }
     }
+    // A port published on an IPv6 host address is forwarded to the
+    // container's IPv6 address (libslirp does not cross families).
+    for (const auto& b : plan.ports) plan.ipv6 = plan.ipv6 || net::is_ipv6(b);
     if (!plan.ports.empty() && plan.mode != runtime::NetworkMode::slirp)
         throw Error(fmt::format("publishing ports needs --network slirp (the network mode is {}){}", m,
                                 m == "host" ? ": with host, the container's ports are the host's already" : ""));

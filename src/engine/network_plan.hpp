@@ -28,7 +28,7 @@ struct NetworkPlan {
     std::string name; // none | host | slirp, for the record
     int mtu = 65520;
     bool host_loopback = false; // slirp: 10.0.2.2 reaches the host's 127.0.0.1
-    bool ipv6 = false;          // slirp: the host has a global IPv6 address
+    bool ipv6 = false;          // slirp: the host has a global IPv6 address, or a port is published on an IPv6 one
     std::vector<net::PortBinding> ports;
     std::string join_container; // container:NAME|ID
     NetworkRequest request;

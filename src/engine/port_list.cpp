@@ -21,7 +21,7 @@ std::vector<std::string> container_ports(const Paths& paths, const std::string& 
         if (filter.empty()) {
             out.push_back(net::describe(b));
         } else if (std::to_string(b.container_port) == port && b.protocol == proto) {
-            out.push_back(fmt::format("{}:{}", b.host_ip.empty() ? "0.0.0.0" : b.host_ip, b.host_port));
+            out.push_back(fmt::format("{}:{}", net::host_text(b), b.host_port));
         }
     }
     if (!filter.empty() && out.empty())

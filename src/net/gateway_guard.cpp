@@ -13,9 +13,9 @@ constexpr size_t kMaxAnswers = 4096;
 
 uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
-// An IPv4 packet in an Ethernet frame: its header's fields, or nullopt-like
+// An IPv4 (or, from parse6, IPv6) packet in an Ethernet frame: its fields, or
 // (ok false) for anything else.
-struct Ipv4 {
+struct IpPacket {
     bool ok = false;
     const uint8_t* src = nullptr;
     const uint8_t* dst = nullptr;
@@ -25,8 +25,8 @@ struct Ipv4 {
     size_t l4_len = 0;
 };
 
-Ipv4 parse(const uint8_t* f, size_t len) {
-    Ipv4 ip;
+IpPacket parse(const uint8_t* f, size_t len) {
+    IpPacket ip;
     if (len < kEth + 20 || be16(f + 12) != 0x0800) return ip;
     const uint8_t* h = f + kEth;
     size_t ihl = static_cast<size_t>(h[0] & 0x0f) * 4;
@@ -49,25 +49,51 @@ bool is_gateway(const uint8_t* a) { return std::equal(a, a + 4, kGateway); }
 constexpr uint8_t kGateway6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
 constexpr uint8_t kIcmp6 = 58;
 
-// An IPv6 frame to the gateway may only be neighbour discovery (router
-// solicitation to advertisement, ICMPv6 133-137): no published port is
-// reached over IPv6, so nothing else to fd00::2 is an answer.
-bool allow_ipv6(const uint8_t* f, size_t len) {
-    if (len < kEth + 40) return false;
+// The same for an IPv6 packet (no extension headers: a packet with one is
+// not a TCP, UDP or ICMPv6 packet here). src and dst point at 16 bytes.
+IpPacket parse6(const uint8_t* f, size_t len) {
+    IpPacket ip;
+    if (len < kEth + 40 || be16(f + 12) != 0x86dd) return ip;
     const uint8_t* h = f + kEth;
-    if ((h[0] >> 4) != 6) return false;
-    if (!std::equal(h + 24, h + 40, kGateway6)) return true;
-    if (h[6] != kIcmp6 || len < kEth + 40 + 4) return false;
-    uint8_t type = h[40];
-    return type >= 133 && type <= 137;
+    if ((h[0] >> 4) != 6) return ip;
+    ip.ok = true;
+    ip.src = h + 8;
+    ip.dst = h + 24;
+    ip.proto = h[6];
+    ip.l4 = h + 40;
+    ip.l4_len = len - kEth - 40;
+    return ip;
+}
+
+bool is_gateway6(const uint8_t* a) { return std::equal(a, a + 16, kGateway6); }
+
+// A TCP or UDP packet from the container to the gateway: whether it answers
+// the host (a connection or datagram that came in through a published port).
+bool answer_of(const IpPacket& ip, const std::set<std::pair<uint16_t, uint16_t>>& answers) {
+    if (ip.l4 == nullptr) return false;
+    if (ip.proto == kTcp) {
+        // Answers within connections that came in through published
+        // ports (from the gateway) pass; a SYN of its own does not.
+        if (ip.l4_len < 14) return false;
+        uint8_t flags = ip.l4[13];
+        return !((flags & 0x02) && !(flags & 0x10));
+    }
+    if (ip.proto == kUdp) {
+        if (ip.l4_len < 8) return false;
+        return answers.count({be16(ip.l4), be16(ip.l4 + 2)}) > 0;
+    }
+    return false;
 }
 
 } // namespace
 
 void GatewayGuard::to_container(const uint8_t* frame, size_t len) {
     if (udp_ports_.empty()) return;
-    Ipv4 ip = parse(frame, len);
-    if (!ip.ok || ip.proto != kUdp || !is_gateway(ip.src) || ip.l4 == nullptr || ip.l4_len < 8) return;
+    bool v6 = len >= kEth && be16(frame + 12) == 0x86dd;
+    IpPacket ip = v6 ? parse6(frame, len) : parse(frame, len);
+    if (!ip.ok || ip.proto != kUdp || !(v6 ? is_gateway6(ip.src) : is_gateway(ip.src)) || ip.l4 == nullptr ||
+        ip.l4_len < 8)
+        return;
     uint16_t from = be16(ip.l4), to = be16(ip.l4 + 2);
     if (std::find(udp_ports_.begin(), udp_ports_.end(), to) == udp_ports_.end()) return;
     if (answers_.size() >= kMaxAnswers) answers_.clear(); // old peers ask again
@@ -75,25 +101,20 @@ void GatewayGuard::to_container(const uint8_t* frame, size_t len) {
 }
 
 bool GatewayGuard::allow(const uint8_t* frame, size_t len) const {
-    if (len >= kEth && be16(frame + 12) == 0x86dd) return allow_ipv6(frame, len);
-    Ipv4 ip = parse(frame, len);
+    if (len >= kEth && be16(frame + 12) == 0x86dd) {
+        IpPacket ip = parse6(frame, len);
+        if (!ip.ok) return false;
+        if (!is_gateway6(ip.dst)) return true;
+        // Neighbour discovery (router solicitation to advertisement).
+        if (ip.proto == kIcmp6) return ip.l4_len >= 4 && ip.l4[0] >= 133 && ip.l4[0] <= 137;
+        return answer_of(ip, answers_);
+    }
+    IpPacket ip = parse(frame, len);
     if (!ip.ok || !is_gateway(ip.dst)) return true;
     // The rest of a datagram whose first fragment was let through (or not:
     // then slirp cannot reassemble it).
     if (!ip.first_fragment) return true;
-    if (ip.l4 == nullptr) return false;
-    if (ip.proto == kTcp) {
-        // Answers within connections that came in through published
-        // ports (from 10.0.2.2) pass; a SYN of its own does not.
-        if (ip.l4_len < 14) return false;
-        uint8_t flags = ip.l4[13];
-        return !((flags & 0x02) && !(flags & 0x10));
-    }
-    if (ip.proto == kUdp) {
-        if (ip.l4_len < 8) return false;
-        return answers_.count({be16(ip.l4), be16(ip.l4 + 2)}) > 0;
-    }
-    return false;
+    return answer_of(ip, answers_);
 }
 
 } // namespace skiff::net

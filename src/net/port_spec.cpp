@@ -60,11 +60,14 @@ std::vector<PortBinding> parse_publish(const std::string& value) {
         } else {
             ip = front.substr(0, mid);
             host = front.substr(mid + 1);
-            if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']')
-                throw Error(fmt::format("invalid publish '{}': IPv6 host addresses are not supported", value));
-            struct in_addr a {};
-            if (ip.empty() || ::inet_pton(AF_INET, ip.c_str(), &a) != 1)
-                throw Error(fmt::format("invalid host IP '{}' in '{}'", ip, value));
+            bool v6 = ip.size() >= 2 && ip.front() == '[' && ip.back() == ']';
+            if (v6) ip = ip.substr(1, ip.size() - 2);
+            unsigned char a[16];
+            if (ip.empty() || ::inet_pton(v6 ? AF_INET6 : AF_INET, ip.c_str(), a) != 1)
+                throw Error(fmt::format("invalid host IP '{}' in '{}'{}", ip, value,
+                                        !v6 && ip.find(':') != std::string::npos
+                                            ? ": write an IPv6 address in brackets, [::1]:8080:80"
+                                            : ""));
         }
     }
     Range c = parse_range(ctr, value, false);
@@ -85,23 +88,33 @@ std::vector<PortBinding> parse_publish(const std::string& value) {
     return out;
 }
 
+bool is_ipv6(const PortBinding& b) { return b.host_ip.find(':') != std::string::npos; }
+
+std::string host_text(const PortBinding& b) {
+    if (b.host_ip.empty()) return "0.0.0.0";
+    return is_ipv6(b) ? "[" + b.host_ip + "]" : b.host_ip;
+}
+
 std::string describe(const PortBinding& b) {
-    return fmt::format("{}/{} -> {}:{}", b.container_port, b.protocol, b.host_ip.empty() ? "0.0.0.0" : b.host_ip,
-                       b.host_port);
+    return fmt::format("{}/{} -> {}:{}", b.container_port, b.protocol, host_text(b), b.host_port);
 }
 
 std::string encode(const PortBinding& b) {
-    return fmt::format("{}:{}:{}:{}", b.protocol, b.host_ip, b.host_port, b.container_port);
+    return fmt::format("{}:{}:{}:{}", b.protocol, is_ipv6(b) ? host_text(b) : b.host_ip, b.host_port,
+                       b.container_port);
 }
 
 PortBinding decode(const std::string& s) {
     PortBinding b;
     size_t p1 = s.find(':');
-    size_t p2 = p1 == std::string::npos ? p1 : s.find(':', p1 + 1);
+    // An IPv6 address is in brackets: its colons are not separators.
+    size_t close = p1 != std::string::npos && p1 + 1 < s.size() && s[p1 + 1] == '[' ? s.find(']', p1) : p1;
+    size_t p2 = close == std::string::npos ? close : s.find(':', close + 1);
     size_t p3 = p2 == std::string::npos ? p2 : s.find(':', p2 + 1);
     if (p3 == std::string::npos) throw Error(fmt::format("malformed port binding '{}'", s));
     b.protocol = s.substr(0, p1);
     b.host_ip = s.substr(p1 + 1, p2 - p1 - 1);
+    if (close != p1) b.host_ip = b.host_ip.substr(1, b.host_ip.size() - 2);
     auto num = [&](std::string_view t) {
         unsigned v = 0;
         auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);

@@ -11,7 +11,7 @@ namespace skiff::net {
 #define SKIFF_SLIRP_FUNCTIONS(X) \
     X(slirp_new)                 \
     X(slirp_cleanup)             \
-    X(slirp_add_hostfwd)         \
+    X(slirp_add_hostxfwd)        \
     X(slirp_input)               \
     X(slirp_pollfds_fill)        \
     X(slirp_pollfds_poll)

@@ -59,20 +59,48 @@ struct in_addr ipv4(const char* s) {
     return a;
 }
 
+// The host side of a binding as a socket address (IPv6 only for an IPv6
+// address, as slirp binds it).
+struct HostAddress {
+    struct sockaddr_storage ss {};
+    socklen_t len = 0;
+    struct sockaddr* sa() { return reinterpret_cast<struct sockaddr*>(&ss); }
+    uint16_t port() const {
+        return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port
+                                              : reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+    }
+};
+
+HostAddress host_address(const PortBinding& b, uint16_t port) {
+    HostAddress h;
+    if (is_ipv6(b)) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&h.ss);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
+        ::inet_pton(AF_INET6, b.host_ip.c_str(), &a->sin6_addr);
+        h.len = sizeof *a;
+    } else {
+        auto* a = reinterpret_cast<sockaddr_in*>(&h.ss);
+        a->sin_family = AF_INET;
+        a->sin_port = htons(port);
+        a->sin_addr = ipv4(b.host_ip.empty() ? "0.0.0.0" : b.host_ip.c_str());
+        h.len = sizeof *a;
+    }
+    return h;
+}
+
 // Binds the port ourselves first: slirp only says "failed", this says why,
 // and gives an ephemeral port its number.
 uint16_t probe_port(const PortBinding& b, unsigned unpriv_start) {
     bool udp = b.protocol == "udp";
-    UniqueFd s(::socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
-    if (!s) throw_errno("socket");
+    HostAddress h = host_address(b, b.host_port);
+    UniqueFd s(::socket(h.ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
+    if (!s) throw_errno(fmt::format("publishing port {}:{}/{}: socket", host_text(b), b.host_port, b.protocol));
     int one = 1;
     if (!udp) ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa {};
-    sa.sin_family = AF_INET;
-    sa.sin_addr = ipv4(b.host_ip.empty() ? "0.0.0.0" : b.host_ip.c_str());
-    sa.sin_port = htons(b.host_port);
-    std::string where = fmt::format("{}:{}/{}", b.host_ip.empty() ? "0.0.0.0" : b.host_ip, b.host_port, b.protocol);
-    if (::bind(s.get(), reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) < 0) {
+    if (h.ss.ss_family == AF_INET6) ::setsockopt(s.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    std::string where = fmt::format("{}:{}/{}", host_text(b), b.host_port, b.protocol);
+    if (::bind(s.get(), h.sa(), h.len) < 0) {
         int err = errno;
         if (err == EADDRINUSE) throw Error(fmt::format("publishing port {}: the host port is already in use", where));
         if (err == EACCES && b.host_port < unpriv_start)
@@ -87,9 +115,9 @@ uint16_t probe_port(const PortBinding& b, unsigned unpriv_start) {
         if (err == EADDRINUSE) throw Error(fmt::format("publishing port {}: the host port is already in use", where));
         throw Error(fmt::format("publishing port {}", where), err);
     }
-    socklen_t len = sizeof sa;
-    ::getsockname(s.get(), reinterpret_cast<struct sockaddr*>(&sa), &len);
-    return ntohs(sa.sin_port);
+    socklen_t len = sizeof h.ss;
+    ::getsockname(s.get(), h.sa(), &len);
+    return h.port();
 }
 
 unsigned unprivileged_port_start() {
@@ -226,11 +254,28 @@ SlirpNetwork::SlirpNetwork(const SlirpOptions& opt) : impl_(new Impl) {
     unsigned unpriv = unprivileged_port_start();
     for (PortBinding b : opt.ports) {
         b.host_port = probe_port(b, unpriv);
-        struct in_addr host = ipv4(b.host_ip.empty() ? "0.0.0.0" : b.host_ip.c_str());
-        if (slirp_api().slirp_add_hostfwd(impl_->slirp, b.protocol == "udp", host, b.host_port, ipv4("10.0.2.100"),
-                              b.container_port) < 0)
-            throw Error(fmt::format("publishing port {}:{}/{}: libslirp could not bind it",
-                                    b.host_ip.empty() ? "0.0.0.0" : b.host_ip, b.host_port, b.protocol));
+        HostAddress host = host_address(b, b.host_port);
+        // The container's address of the same family: libslirp cannot
+        // forward from IPv6 on the host to IPv4 in the container.
+        HostAddress guest;
+        if (is_ipv6(b)) {
+            if (!opt.ipv6) throw Error("publishing on an IPv6 host address needs IPv6 in the container's network");
+            auto* a = reinterpret_cast<sockaddr_in6*>(&guest.ss);
+            a->sin6_family = AF_INET6;
+            a->sin6_port = htons(b.container_port);
+            ::inet_pton(AF_INET6, "fd00::100", &a->sin6_addr);
+            guest.len = sizeof *a;
+        } else {
+            auto* a = reinterpret_cast<sockaddr_in*>(&guest.ss);
+            a->sin_family = AF_INET;
+            a->sin_port = htons(b.container_port);
+            a->sin_addr = ipv4("10.0.2.100");
+            guest.len = sizeof *a;
+        }
+        int flags = (b.protocol == "udp" ? SLIRP_HOSTFWD_UDP : 0) | (is_ipv6(b) ? SLIRP_HOSTFWD_V6ONLY : 0);
+        if (slirp_api().slirp_add_hostxfwd(impl_->slirp, host.sa(), host.len, guest.sa(), guest.len, flags) < 0)
+            throw Error(fmt::format("publishing port {}:{}/{}: libslirp could not bind it", host_text(b),
+                                    b.host_port, b.protocol));
         bound_.push_back(b);
     }
 }

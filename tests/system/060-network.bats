@@ -103,6 +103,30 @@ bg_skiff() {
     python3 -c "import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',$port)); s.listen()"
 }
 
+@test "network: -p [::1]:PORT:CPORT publishes on the host's IPv6 loopback, and only there" {
+    grep -q ' lo$' /proc/net/if_inet6 2>/dev/null || skip "the host's lo has no IPv6 address"
+    local port name=web6$(random_string 6)
+    port=$(free_port)
+    bg_skiff "$BATS_TEST_TMPDIR/out" run --rm --init --name "$name" -p "[::1]:$port:8080" "$IMAGE" \
+        sh -c 'mkdir -p /www && echo hello-over-v6 >/www/index.html && exec httpd -f -p 8080 -h /www'
+    wait_for_port ::1 "$port" 20
+    local i
+    for ((i = 0; i < 50; i++)); do
+        output=$(curl -g -sS --max-time 10 "http://[::1]:$port/index.html" 2>&1) || true
+        [[ $output == hello-over-v6 ]] && break
+        sleep 0.2
+    done
+    assert_equal "$output" "hello-over-v6" "curl through [::1] (skiff said: $(cat "$BATS_TEST_TMPDIR/out"))"
+    sk port "$name"
+    assert_equal "$output" "8080/tcp -> [::1]:$port"
+    sk ps --format '{{.Ports}}' --filter "name=$name"
+    assert_equal "$output" "[::1]:$port->8080/tcp"
+    # Bound IPv6-only: the same port on 127.0.0.1 is not the container's.
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && die "127.0.0.1:$port answers too"
+    sk 125 run --rm -p "::1:$port:8080" "$IMAGE" true
+    assert_contains "$output" "in brackets"
+}
+
 @test "network: -p IP:PORT:CPORT/udp publishes a UDP port: the container answers a datagram from the host" {
     local port name=udp$(random_string 6) echo_bin=$BATS_TEST_TMPDIR/udp-echo
     cc -static -O2 -o "$echo_bin" "$BATS_TEST_DIRNAME/tools/udp-echo.c" || die "cannot compile tools/udp-echo.c"

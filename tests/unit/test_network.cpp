@@ -28,6 +28,22 @@ TEST_CASE("-p forms") {
     CHECK_THROWS_AS(net::parse_publish("8080-8081:80"), Error);
     CHECK_THROWS_AS(net::parse_publish("x:80"), Error);
     CHECK_THROWS_AS(net::parse_publish("1.2.3:80:80"), Error);
+    // IPv6 host addresses, in brackets as docker writes them.
+    CHECK(one("[::1]:8080:80") == "tcp:[::1]:8080:80");
+    CHECK(one("[::]::80/udp") == "udp:[::]:0:80");
+    CHECK(net::describe(net::parse_publish("[fd00::1]:8080:80")[0]) == "80/tcp -> [fd00::1]:8080");
+    auto six = net::decode("tcp:[::1]:8080:80");
+    CHECK(six.host_ip == "::1");
+    CHECK(six.host_port == 8080);
+    CHECK(six.container_port == 80);
+    CHECK(net::is_ipv6(six));
+    CHECK(net::host_text(six) == "[::1]");
+    CHECK(net::decode("udp:127.0.0.1:53:53").host_ip == "127.0.0.1");
+    CHECK(net::decode("tcp::8080:80").host_ip.empty());
+    CHECK_THROWS_WITH(net::parse_publish("::1:8080:80"), Catch::Contains("in brackets"));
+    CHECK_THROWS_AS(net::parse_publish("[1.2.3.4]:80:80"), Error);
+    CHECK_THROWS_AS(net::parse_publish("[::1:80:80"), Error);
+    CHECK_THROWS_AS(net::decode("tcp:[::1:8080:80"), Error);
     CHECK_THROWS_AS(net::parse_publish("70000:80"), Error);
     CHECK_THROWS_AS(net::parse_publish(""), Error);
 }
@@ -184,7 +200,46 @@ std::vector<uint8_t> frame6(uint8_t dst_last, uint8_t nh, uint8_t type_or_port_h
     return f;
 }
 
+// An Ethernet frame with an IPv6 TCP or UDP packet from fd00::SRC:sport to
+// fd00::DST:dport, with TCP flags.
+std::vector<uint8_t> segment6(uint8_t src_last, uint8_t dst_last, uint8_t nh, uint16_t sport, uint16_t dport,
+                              uint8_t flags = 0) {
+    std::vector<uint8_t> f(14 + 40 + 20, 0);
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    uint8_t* ip = f.data() + 14;
+    ip[0] = 0x60;
+    ip[6] = nh;
+    ip[8] = 0xfd;
+    ip[8 + 15] = src_last;
+    ip[24] = 0xfd;
+    ip[24 + 15] = dst_last;
+    uint8_t* l4 = ip + 40;
+    l4[0] = static_cast<uint8_t>(sport >> 8);
+    l4[1] = static_cast<uint8_t>(sport);
+    l4[2] = static_cast<uint8_t>(dport >> 8);
+    l4[3] = static_cast<uint8_t>(dport);
+    l4[13] = flags;
+    return f;
+}
+
 } // namespace
+
+TEST_CASE("the gateway guard over IPv6: answers through published ports pass, nothing else but neighbour discovery") {
+    net::GatewayGuard g({5353});
+    auto allow = [&](const std::vector<uint8_t>& f) { return g.allow(f.data(), f.size()); };
+    CHECK_FALSE(allow(segment6(100, 2, 6, 40000, 22, 0x02))); // a SYN of the container's own
+    CHECK(allow(segment6(100, 2, 6, 8080, 40000, 0x12)));     // SYN-ACK of a published port
+    CHECK(allow(segment6(100, 2, 6, 8080, 40000, 0x10)));     // data, ACK
+    CHECK_FALSE(allow(segment6(100, 2, 17, 5353, 41000)));    // UDP before the host sent any
+    auto in = segment6(2, 100, 17, 41000, 5353);              // the host's datagram to the published port
+    g.to_container(in.data(), in.size());
+    CHECK(allow(segment6(100, 2, 17, 5353, 41000)));          // its answer
+    CHECK_FALSE(allow(segment6(100, 2, 17, 5353, 41001)));    // not to another peer
+    auto other = segment6(2, 100, 17, 42000, 53);             // to an unpublished port: no way back
+    g.to_container(other.data(), other.size());
+    CHECK_FALSE(allow(segment6(100, 2, 17, 53, 42000)));
+}
 
 TEST_CASE("the gateway guard over IPv6: only neighbour discovery reaches fd00::2") {
     net::GatewayGuard g({});
