@@ -8,14 +8,18 @@
 #
 #   sudo bench/net.sh            (as root: measures as $BENCH_USER, default skifftest)
 #
-# Environment: RUNS (hyperfine runs, default 20), BYTES (default 1 GiB), and
-# those of bench/lib.sh (SKIFF, BENCH_USER, SKIFF_REG_PLAIN, ...).
+# Environment: RUNS (hyperfine runs, default 20), BYTES (default 1 GiB),
+# ROUNDS (throughput rounds, skiff and podman alternating, default 1; the
+# medians are printed after them), LATENCY=0 to skip (1), and those of
+# bench/lib.sh (SKIFF, BENCH_USER, SKIFF_REG_PLAIN, ...).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS=${RUNS:-20}
 BYTES=${BYTES:-1073741824}
+ROUNDS=${ROUNDS:-1}
+LATENCY=${LATENCY:-1}
 
 need_tools hyperfine:hyperfine podman:podman slirp4netns:slirp4netns skopeo:skopeo jq:jq curl:curl python3:python3
 bench_setup
@@ -34,6 +38,7 @@ as_user "$SKIFF_BIN" run --rm --network=slirp "$IMG" true || die "skiff run --ne
 as_user podman run --rm --network=slirp4netns "$IMG" true 2>/dev/null || die "podman slirp4netns failed"
 
 # --- (1) latency
+if [[ $LATENCY == 1 ]]; then
 log "hyperfine: $RUNS runs per command"
 as_user hyperfine -N --warmup 3 --runs "$RUNS" --style basic --export-json "$W/net.json" \
     -n "skiff none" "$SKIFF_BIN run --rm --network=none $IMG true" \
@@ -49,6 +54,7 @@ jq -r '.results[] | [.command, (.median*1000), ((.times | sort)[((.times|length)
 jq -r 'def med($n): [.results[] | select(.command == $n) | .median * 1000][0];
     "added by skiff slirp:       \((med("skiff slirp") - med("skiff none")) * 100 | round / 100) ms",
     "added by podman slirp4netns: \((med("podman slirp4netns") - med("podman none")) * 100 | round / 100) ms"' "$W/net.json"
+fi
 
 # --- (2) host -> container: python sends BYTES to the published port; the
 # container's nc writes them to /dev/null and exits at EOF.
@@ -106,11 +112,24 @@ c2h() { # c2h TOOL: seconds for BYTES container -> host
 }
 echo
 echo "## throughput, $BYTES bytes, one TCP stream (MiB/s; higher is better)"
-for tool in skiff podman; do
-    s1=$(h2c "$tool")
-    s2=$(c2h "$tool")
-    awk -v t="$tool" -v a="$s1" -v b="$s2" -v n="$BYTES" \
-        'BEGIN { printf "%-8s host->container %8.1f MiB/s (%.2f s)   container->host %8.1f MiB/s (%.2f s)\n", t, n/1048576/a, a, n/1048576/b, b }'
+: >"$W/rounds"
+for ((round = 1; round <= ROUNDS; round++)); do
+    for tool in skiff podman; do
+        s1=$(h2c "$tool")
+        s2=$(c2h "$tool")
+        echo "$tool $s1 $s2" >>"$W/rounds"
+        awk -v t="$tool" -v a="$s1" -v b="$s2" -v n="$BYTES" \
+            'BEGIN { printf "%-8s host->container %8.1f MiB/s (%.2f s)   container->host %8.1f MiB/s (%.2f s)\n", t, n/1048576/a, a, n/1048576/b, b }'
+    done
 done
+if ((ROUNDS > 1)); then
+    echo "## medians of $ROUNDS rounds (MiB/s)"
+    for tool in skiff podman; do
+        for col in 2 3; do
+            awk -v t="$tool" -v c="$col" -v n="$BYTES" '$1 == t { print n/1048576/$c }' "$W/rounds" | sort -g |
+                awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m }'
+        done | paste -sd' ' | awk -v t="$tool" '{ printf "%-8s host->container %8.1f   container->host %8.1f\n", t, $1, $2 }'
+    done
+fi
 echo
 echo "# load after: $(uptime)"
