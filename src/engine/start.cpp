@@ -282,22 +282,23 @@ int start_container(const Paths& paths, const ContainerRecord& rec_in, const Sta
         AdoptArgs a{&paths, req.config, &rec, &cdir, &req, &args, status_w.get(), devnull.get()};
         ChildStack stack(kAdoptStackSize);
         if (::clone(adopt_entry, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &a) < 0) throw_errno("clone");
+    } else {
+        pid_t mid = ::fork();
+        if (mid < 0) throw_errno("fork");
+        if (mid == 0) {
+            // The monitor is a grandchild, reaped by whoever inherits it.
+            if (::fork() != 0) ::_exit(0);
+            int hs = ::fcntl(status_w.get(), F_DUPFD, 10);
+            int he = ::fcntl(STDERR_FILENO, F_DUPFD, 10);
+            ::dup2(hs, monitor::kStatusFd);
+            ::dup2(he, monitor::kUserErrFd);
+            for (int i = 0; i < 3; ++i) ::dup2(devnull.get(), i);
+            ::syscall(SYS_close_range, 5u, ~0u, 0u);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        wait_for(mid);
     }
-    pid_t mid = adopt ? 0 : ::fork();
-    if (mid < 0) throw_errno("fork");
-    if (mid == 0 && !adopt) {
-        // The monitor is a grandchild, reaped by whoever inherits it.
-        if (::fork() != 0) ::_exit(0);
-        int hs = ::fcntl(status_w.get(), F_DUPFD, 10);
-        int he = ::fcntl(STDERR_FILENO, F_DUPFD, 10);
-        ::dup2(hs, monitor::kStatusFd);
-        ::dup2(he, monitor::kUserErrFd);
-        for (int i = 0; i < 3; ++i) ::dup2(devnull.get(), i);
-        ::syscall(SYS_close_range, 5u, ~0u, 0u);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    if (!adopt) wait_for(mid);
     status_w.reset();
     char buf[1 + sizeof(int)];
     if (req.before_start) {
