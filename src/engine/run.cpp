@@ -14,7 +14,7 @@
 #include "engine/rootfs.hpp"
 #include "engine/start.hpp"
 #include "engine/volumes.hpp"
-#include "monitor/protocol.hpp"
+#include "monitor/stdio.hpp"
 #include "runtime/launch.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -60,9 +60,13 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
     runtime::ContainerSpec spec = build_container_spec(paths, config, rec, &netplan);
     spec.process.preserve_fds = o.preserve_fds;
     // As for -d, `logs` shows what the run printed.
-    std::string log_path = containers.dir(rec.id) + "/" + monitor::kLogFile;
-    UniqueFd log_fd(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    if (!log_fd) throw_errno("opening the container's log " + log_path);
+    UniqueFd log_fd;
+    {
+        std::string cdir = containers.dir(rec.id);
+        UniqueFd dir = open_fd(cdir, O_PATH | O_DIRECTORY);
+        log_fd.reset(monitor::open_log(dir.get()));
+        if (!log_fd) throw_errno("opening the container's log in " + cdir);
+    }
     spec.process.log_fd = log_fd.get();
     net::NetworkHelper helper;
     if (netplan.mode == runtime::NetworkMode::slirp) {
@@ -97,7 +101,7 @@ int run(const Paths& paths, const Config& config, const RunOptions& o) {
             join_freezer(paths, rec.id, pid);
             if (slirp && helper.awaits_answer()) attach_network(pid);
         };
-        code = runtime::run_container(spec, cb);
+        code = runtime::run_container(std::move(spec), cb);
     }
     helper.stop(); // it follows the container's exit
     remove_freezer(paths, rec.id);

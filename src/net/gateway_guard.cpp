@@ -17,6 +17,7 @@ uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1])
 // (ok false) for anything else.
 struct IpPacket {
     bool ok = false;
+    bool v6 = false; // src and dst are 16 bytes
     const uint8_t* src = nullptr;
     const uint8_t* dst = nullptr;
     uint8_t proto = 0;
@@ -57,6 +58,7 @@ IpPacket parse6(const uint8_t* f, size_t len) {
     const uint8_t* h = f + kEth;
     if ((h[0] >> 4) != 6) return ip;
     ip.ok = true;
+    ip.v6 = true;
     ip.src = h + 8;
     ip.dst = h + 24;
     ip.proto = h[6];
@@ -65,7 +67,12 @@ IpPacket parse6(const uint8_t* f, size_t len) {
     return ip;
 }
 
-bool is_gateway6(const uint8_t* a) { return std::equal(a, a + 16, kGateway6); }
+// 10.0.2.2 or fd00::2, as the packet's family says.
+bool is_gateway(const IpPacket& ip, const uint8_t* a) {
+    return ip.v6 ? std::equal(a, a + 16, kGateway6) : is_gateway(a);
+}
+
+bool is_ipv6_frame(const uint8_t* f, size_t len) { return len >= kEth && be16(f + 12) == 0x86dd; }
 
 // A TCP or UDP packet from the container to the gateway: whether it answers
 // the host (a connection or datagram that came in through a published port).
@@ -89,11 +96,8 @@ bool answer_of(const IpPacket& ip, const std::set<std::pair<uint16_t, uint16_t>>
 
 void GatewayGuard::to_container(const uint8_t* frame, size_t len) {
     if (udp_ports_.empty()) return;
-    bool v6 = len >= kEth && be16(frame + 12) == 0x86dd;
-    IpPacket ip = v6 ? parse6(frame, len) : parse(frame, len);
-    if (!ip.ok || ip.proto != kUdp || !(v6 ? is_gateway6(ip.src) : is_gateway(ip.src)) || ip.l4 == nullptr ||
-        ip.l4_len < 8)
-        return;
+    IpPacket ip = is_ipv6_frame(frame, len) ? parse6(frame, len) : parse(frame, len);
+    if (!ip.ok || ip.proto != kUdp || !is_gateway(ip, ip.src) || ip.l4 == nullptr || ip.l4_len < 8) return;
     uint16_t from = be16(ip.l4), to = be16(ip.l4 + 2);
     if (std::find(udp_ports_.begin(), udp_ports_.end(), to) == udp_ports_.end()) return;
     if (answers_.size() >= kMaxAnswers) answers_.clear(); // old peers ask again
@@ -101,10 +105,10 @@ void GatewayGuard::to_container(const uint8_t* frame, size_t len) {
 }
 
 bool GatewayGuard::allow(const uint8_t* frame, size_t len) const {
-    if (len >= kEth && be16(frame + 12) == 0x86dd) {
+    if (is_ipv6_frame(frame, len)) {
         IpPacket ip = parse6(frame, len);
         if (!ip.ok) return false;
-        if (!is_gateway6(ip.dst)) return true;
+        if (!is_gateway(ip, ip.dst)) return true;
         // Neighbour discovery (router solicitation to advertisement).
         if (ip.proto == kIcmp6) return ip.l4_len >= 4 && ip.l4[0] >= 133 && ip.l4[0] <= 137;
         return answer_of(ip, answers_);

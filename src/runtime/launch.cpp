@@ -350,18 +350,15 @@ int supervise(pid_t pid, UniqueFd pty, OutputRelay relay, int log_fd, SignalBloc
 
 } // namespace
 
-int run_container(const ContainerSpec& spec_in, const LaunchCallbacks& cb) {
+int run_container(ContainerSpec spec, const LaunchCallbacks& cb) {
     SignalBlock signals;
     // With a log, the output goes through pipes to reach it.
     OutputRelay relay;
-    std::optional<ContainerSpec> relayed;
-    if (spec_in.process.log_fd >= 0 && !spec_in.process.terminal) {
-        relay = make_output_relay(3 + spec_in.process.preserve_fds + 64);
-        relayed.emplace(spec_in);
-        relayed->process.stdio[1] = relay.out_w.get();
-        relayed->process.stdio[2] = relay.merged() ? relay.out_w.get() : relay.err_w.get();
+    if (spec.process.log_fd >= 0 && !spec.process.terminal) {
+        relay = make_output_relay(3 + spec.process.preserve_fds + 64);
+        spec.process.stdio[1] = relay.out_w.get();
+        spec.process.stdio[2] = relay.merged() ? relay.out_w.get() : relay.err_w.get();
     }
-    const ContainerSpec& spec = relayed ? *relayed : spec_in;
     Launched l = launch(spec, cb);
     relay.out_w.reset(); // the command holds its own now
     relay.err_w.reset();

@@ -23,7 +23,7 @@ struct LaunchCallbacks {
 // exits. Returns its exit code (128+N for a signal). A failure before the
 // command runs throws Error with exit code 125, or 126/127 when the command
 // cannot be executed or found.
-int run_container(const ContainerSpec& spec, const LaunchCallbacks& cb = {});
+int run_container(ContainerSpec spec, const LaunchCallbacks& cb = {});
 
 struct StartedContainer {
     int pid = -1;

@@ -50,18 +50,13 @@ void replace_file(const std::string& path, std::string_view content, int mode) {
 }
 
 void update_file(const std::string& path, std::string_view content, int mode) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     struct stat st {};
-    if (fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) == content.size()) {
-        std::string have(content.size(), '\0');
-        size_t got = 0;
-        while (got < have.size()) {
-            ssize_t n = ::read(fd.get(), have.data() + got, have.size() - got);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            got += static_cast<size_t>(n);
+    if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) == content.size()) {
+        try {
+            if (read_file(path, content.size()) == content) return;
+        } catch (const Error&) {
+            // unreadable: replaced below
         }
-        if (got == have.size() && have == content) return;
     }
     replace_file(path, content, mode);
 }
