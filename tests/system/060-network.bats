@@ -265,7 +265,9 @@ PY
     python3 -m http.server --bind 127.0.0.1 --directory "$BATS_TEST_TMPDIR/srv" "$port" >/dev/null 2>&1 &
     BG_PIDS+=($!)
     wait_for_port 127.0.0.1 "$port"
-    sk '?' run --rm --network slirp "$IMAGE" timeout 3 wget -q -O - "http://10.0.2.2:$port/f"
+    # --init: busybox timeout signals the command it runs, which as PID 1
+    # would ignore SIGTERM (the dropped SYN then hangs for two minutes).
+    sk '?' run --rm --init --network slirp "$IMAGE" timeout 3 wget -q -O - "http://10.0.2.2:$port/f"
     [[ $status -ne 0 && $output != *from-host* ]] || die "the host's loopback was reachable without host-loopback"
     printf 'network:\n  host-loopback: true\n' >"$BATS_TEST_TMPDIR/config.yaml"
     sk --config "$BATS_TEST_TMPDIR/config.yaml" run --rm --network slirp "$IMAGE" \
@@ -287,10 +289,10 @@ PY
     python3 -m http.server --bind ::1 --directory "$BATS_TEST_TMPDIR/srv" "$port" >/dev/null 2>&1 &
     BG_PIDS+=($!)
     wait_for_port ::1 "$port"
-    sk '?' run --rm --network slirp "$IMAGE" timeout 3 wget -q -O - "http://[fd00::2]:$port/f"
+    sk '?' run --rm --init --network slirp "$IMAGE" timeout 3 wget -q -O - "http://[fd00::2]:$port/f"
     [[ $status -ne 0 && $output != *from-host* ]] || die "the host's ::1 was reachable without host-loopback"
     printf 'network:\n  host-loopback: true\n' >"$BATS_TEST_TMPDIR/config.yaml"
-    sk --config "$BATS_TEST_TMPDIR/config.yaml" run --rm --network slirp "$IMAGE" \
+    sk --config "$BATS_TEST_TMPDIR/config.yaml" run --rm --init --network slirp "$IMAGE" \
         timeout 5 wget -q -O - "http://[fd00::2]:$port/f"
     assert_equal "$output" "from-host-v6"
 }
@@ -301,7 +303,7 @@ PY
         sh -c 'mkdir -p /www && echo from-a >/www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'
     local i
     for i in $(seq 100); do
-        run "$SKIFF_BIN" $(store_args) run --rm --network "container:$name" "$IMAGE" \
+        run "$SKIFF_BIN" $(store_args) run --rm --init --network "container:$name" "$IMAGE" \
             timeout 2 wget -q -O - http://127.0.0.1:8080/index.html
         [[ $status -eq 0 ]] && break
         sleep 0.1
