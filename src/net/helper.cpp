@@ -198,8 +198,13 @@ int slirp_helper_main(const std::vector<std::string>& args) {
     UniqueFd ctl(kControlFd);
     ::fcntl(kControlFd, F_SETFD, FD_CLOEXEC);
     // Out of the terminal's process group: ^C is the container's business,
-    // the helper ends when the container does.
-    ::setsid();
+    // the helper ends when the container does. It stays in the caller's
+    // session, as podman's slirp4netns does: the scheduler's autogroup then
+    // counts the helper with the command that started it, and the container
+    // (a session of its own) gets a share apart. A message on a terminal
+    // with TOSTOP must not stop the network: SIGTTOU is ignored.
+    ::setpgid(0, 0);
+    ::signal(SIGTTOU, SIG_IGN);
     ::signal(SIGPIPE, SIG_IGN); // a peer that went away is slirp's to handle
     bool answered = false;
     try {

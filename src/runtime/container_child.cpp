@@ -256,8 +256,17 @@ namespace {
     // Detached: the monitor's pipes (all above 2, see engine/start).
     for (int i = 0; i < 3; ++i)
         if (p.stdio[i] >= 0 && ::dup2(p.stdio[i], i) < 0) die(fd, "dup2", "stdio", errno);
-    if (p.terminal) setup_terminal(p, fd);
-    else if (p.stdin_null && p.stdio[0] < 0 && ::dup2(stdin_null_fd, 0) < 0) die(fd, "dup2", "/dev/null", errno);
+    if (p.terminal) {
+        setup_terminal(p, fd);
+    } else {
+        if (p.stdin_null && p.stdio[0] < 0 && ::dup2(stdin_null_fd, 0) < 0) die(fd, "dup2", "/dev/null", errno);
+        // A session of its own, as runc gives every container process: the
+        // caller's controlling terminal (/dev/tty, TIOCSTI into the user's
+        // shell) is out of reach, the terminal's job-control signals go to
+        // skiff, which forwards them, and the scheduler's autogroups do not
+        // count the container against the shell that started it.
+        if (::setsid() < 0 && errno != EPERM) die(fd, "setsid", nullptr, errno);
+    }
 
     if (::chdir(p.cwd) < 0) {
         if (errno != ENOENT || !p.create_cwd) die(fd, "chdir to the working directory", p.cwd, errno);

@@ -75,3 +75,21 @@ $SK run --rm -t $IMAGE sh -c "stty size; sleep 3; stty size"; echo rc=$?'
     sk 1 run --rm "$IMAGE" tty
     assert_equal "$output" "not a tty"
 }
+
+@test "tty: without -t the command has a session of its own and cannot reach skiff's terminal" {
+    # runc and podman do the same: /dev/tty in the container would be the
+    # user's terminal (TIOCSTI could type into the user's shell).
+    in_terminal '$SK run --rm $IMAGE sh -c "echo leaked >/dev/tty && echo opened"; echo rc=$?'
+    assert "$output" "!*" "leaked" "the container wrote to the terminal"
+    assert "$output" "!*" "opened" "the container opened the terminal"
+    assert_contains "$output" "No such device or address"
+    # Field 6 of stat is the session: 0 while it was skiff's (outside the
+    # container's pid namespace); now the session leader is pid 1.
+    sk run --rm "$IMAGE" sh -c 'cut -d" " -f6 /proc/self/stat; cut -d" " -f6 /proc/1/stat'
+    assert_equal "$output" $'1\n1'
+    # An exec'd process leads a session of its own as well.
+    sk run -d --name sess "$IMAGE" sleep 100
+    sk exec sess sh -c 'read -r pid _ _ _ _ sid _ </proc/self/stat; [ "$pid" = "$sid" ] && echo leader'
+    assert_equal "$output" "leader"
+    sk rm -f sess
+}
