@@ -22,7 +22,9 @@ uint64_t process_start_time(int pid) {
     if (pid <= 0) return 0;
     std::string stat;
     try {
-        stat = read_file(fmt::format("/proc/{}/stat", pid), 4096);
+        auto text = read_file_if_present(fmt::format("/proc/{}/stat", pid), 4096);
+        if (!text) return 0;
+        stat = std::move(*text);
     } catch (const Error&) {
         return 0;
     }
@@ -69,7 +71,9 @@ std::string rfc3339(long long secs, long nsec) {
 bool read_exit_file(const std::string& path, int* code, std::string* finished, bool* restarting) {
     std::string s;
     try {
-        s = read_file(path, 256);
+        auto text = read_file_if_present(path, 256);
+        if (!text) return false;
+        s = std::move(*text);
     } catch (const Error&) {
         return false;
     }

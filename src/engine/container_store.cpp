@@ -192,11 +192,13 @@ ContainerStore::ContainerStore(std::string root)
 // and found without reading every record. Stores from before the index get
 // it built on their next create (under the lock); until then lookups scan.
 std::optional<std::string> ContainerStore::name_holder(const std::string& name) const {
+    std::optional<std::string> id;
     try {
-        std::string id = read_file(names_ + "/" + name, 128);
-        if (id.size() == 64 && is_hex(id) && ::access(dir(id).c_str(), F_OK) == 0) return id;
+        id = read_file_if_present(names_ + "/" + name, 128);
     } catch (const Error&) {
+        return std::nullopt;
     }
+    if (id && id->size() == 64 && is_hex(*id) && ::access(dir(*id).c_str(), F_OK) == 0) return id;
     return std::nullopt;
 }
 

@@ -72,6 +72,12 @@ std::string read_file(const std::string& path, size_t max_bytes) {
     return with_context("reading " + path, [&] { return read_all(fd.get(), max_bytes); });
 }
 
+std::optional<std::string> read_file_if_present(const std::string& path, size_t max_bytes) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return std::nullopt;
+    return with_context("reading " + path, [&] { return read_all(fd.get(), max_bytes); });
+}
+
 int send_fd(int sock, int fd, const void* payload, size_t len) noexcept {
     return send_fds(sock, &fd, 1, payload, len);
 }
