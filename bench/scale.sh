@@ -76,6 +76,13 @@ while read -r tool n c s r kb ino rss monitors running; do
         'BEGIN {printf "%-7s %6d %14.2f %14.2f %14.2f %12.1f %10.1f %9d KiB %9s\n", t, n, c/n, s/n, r/n, kb/n, ino/n, rss, run "/" m}'
     echo "#   $tool totals: create $((c)) ms, start $((s)) ms, rm $((r)) ms"
 done <"$results"
+# The floor of the create loop on this machine: the same loop running a
+# command that does nothing. One process per container cannot go below it.
+t0=$(now_ms)
+as_user bash -c "for i in \$(seq 1 $COUNT); do /bin/true >/dev/null || exit 1; done"
+t1=$(now_ms)
+awk -v n="$COUNT" -v ms="$((t1 - t0))" \
+    'BEGIN {printf "floor: the same loop running /bin/true %d times takes %d ms (%.2f ms each)\n", n, ms, ms/n}'
 if ((PODMAN_COUNT > 0)); then
     read -r _ sn sc ss sr _ <"$results"
     read -r _ pn pc ps pr _ < <(sed -n 2p "$results")
