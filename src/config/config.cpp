@@ -130,17 +130,9 @@ Config Config::parse(const std::string& text, const std::string& source_name) {
 }
 
 Config Config::load(const std::string& path) {
-    std::string text;
-    try {
-        text = read_file(path, 1u << 20);
-    } catch (const Error& e) {
-        if (e.error_number() == ENOENT) {
-            Config c;
-            return c;
-        }
-        throw;
-    }
-    return parse(text, path);
+    std::optional<std::string> text = read_file_if_present(path, 1u << 20);
+    if (!text) return Config();
+    return parse(*text, path);
 }
 
 } // namespace skiff

@@ -74,7 +74,10 @@ std::string read_file(const std::string& path, size_t max_bytes) {
 
 std::optional<std::string> read_file_if_present(const std::string& path, size_t max_bytes) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return std::nullopt;
+    if (!fd) {
+        if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+        throw_errno("opening " + path);
+    }
     return with_context("reading " + path, [&] { return read_all(fd.get(), max_bytes); });
 }
 

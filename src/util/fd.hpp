@@ -62,8 +62,9 @@ inline void write_all(int fd, const std::string& s) { write_all(fd, s.data(), s.
 std::string read_all(int fd, size_t max_bytes = 64u << 20);
 std::string read_file(const std::string& path, size_t max_bytes = 64u << 20);
 // read_file of a file that may be missing (a name not taken, a process
-// gone from /proc): nullopt when it cannot be opened, with no exception
-// thrown on that expected path. A read that fails still throws.
+// gone from /proc, no config file): nullopt when it does not exist (ENOENT,
+// ENOTDIR), with no exception thrown on that expected path. Any other
+// failure throws as read_file does.
 std::optional<std::string> read_file_if_present(const std::string& path, size_t max_bytes = 64u << 20);
 
 } // namespace skiff

@@ -175,13 +175,15 @@ TEST_CASE("read_file refuses more than the limit") {
     CHECK_THROWS_WITH(read_file(t.path + "/big", 10), Catch::Contains("refusing to read more than 10 bytes"));
 }
 
-TEST_CASE("read_file_if_present: the content, nullopt for a missing file, and the limit still holds") {
+TEST_CASE("read_file_if_present: the content, nullopt for a missing file, other failures throw") {
     TempDir t;
     atomic_write_file(t.path + "/f", "abc");
     CHECK(read_file_if_present(t.path + "/f") == std::optional<std::string>("abc"));
     CHECK_FALSE(read_file_if_present(t.path + "/missing").has_value());
     CHECK_FALSE(read_file_if_present(t.path + "/no/such/dir/f").has_value());
     CHECK_THROWS_WITH(read_file_if_present(t.path + "/f", 2), Catch::Contains("refusing to read more than 2 bytes"));
+    CHECK_FALSE(read_file_if_present(t.path + "/f/under-a-file").has_value()); // ENOTDIR
+    CHECK_THROWS_WITH(read_file_if_present(t.path), Catch::Contains("reading " + t.path)); // a directory
 }
 
 TEST_CASE("make_dirs creates nested directories and refuses a file in the way") {
