@@ -14,7 +14,8 @@
 #   SKIFF_BATS_FILTER    passed to bats --filter (run a subset)
 #
 # The system tests get SKIFF_BIN, SKIFF_RIG_ENV (tests/rig/registry.sh) and
-# SKIFF_SRC_DIR (a readable copy of man/, completions/, docs/, README.md).
+# SKIFF_SRC_DIR (a readable copy of man/, completions/, docs/, README.md);
+# the rootless run also SKIFF_TEST_RESOLVER (tests/rig/test-resolver.sh).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -281,12 +282,20 @@ run_root_suite() {
 }
 
 run_rootless_suite() {
-    local rc=0 home
+    local rc=0 home resolver='' wrap=()
     home=$(getent passwd "$test_user" | cut -d: -f6)
     note "system tests as $test_user (rootless)"
+    # The DNS test's resolver on the host's loopback, and /etc/resolv.conf
+    # naming it in a mount namespace of this run only (tests/rig/test-resolver.sh).
+    if resolver=$(bash "$rig/test-resolver.sh" start "$state"); then
+        wrap=(unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh "$state/resolv.conf")
+    else
+        note "no test resolver: the rootless DNS test will fail"
+        resolver=''
+    fi
     # env -i: the rootless run must not inherit root's environment (XDG dirs,
     # credentials, CI variables); only what a login would give, plus ours.
-    (cd "$suite" && timeout -k 30 "$suite_timeout" \
+    (cd "$suite" && timeout -k 30 "$suite_timeout" "${wrap[@]}" \
         runuser -u "$test_user" -- env -i \
         HOME="$home" USER="$test_user" LOGNAME="$test_user" SHELL=/bin/bash \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -295,8 +304,10 @@ run_rootless_suite() {
         SKIFF_BIN="$suite/bin/skiff" SKIFF_RIG_ENV="$state/rig.env" \
         SKIFF_SRC_DIR="$suite/src" \
         ${SKIFF_TIMEOUT:+SKIFF_TIMEOUT="$SKIFF_TIMEOUT"} \
+        ${resolver:+SKIFF_TEST_RESOLVER="$resolver"} \
         bats "${bats_args[@]}" tests/system) 2>&1 |
         tee "$logs/system-rootless.tap" || rc=$?
+    bash "$rig/test-resolver.sh" stop "$state" || true
     count_tap rootless "$logs/system-rootless.tap" "$rc"
 }
 

@@ -166,7 +166,18 @@ PY
     # libslirp forwards 10.0.2.3 to the nameservers of the host's
     # /etc/resolv.conf, on port 53 (systemd-resolved's 127.0.0.53, say).
     # Pointing that file at a test resolver takes a private mount namespace.
-    skip_if_rootless "pointing /etc/resolv.conf at a test resolver needs root (unshare -m)"
+    # Rootless, tests/run_all.sh has done that for the whole run (port 53
+    # and the bind mount take root): tests/rig/test-resolver.sh.
+    if is_rootless; then
+        [[ -n ${SKIFF_TEST_RESOLVER:-} ]] ||
+            skip "needs the resolver and resolv.conf that tests/run_all.sh sets up (tests/rig/test-resolver.sh)"
+        grep -qx "nameserver $SKIFF_TEST_RESOLVER" /etc/resolv.conf ||
+            die "/etc/resolv.conf does not name the test resolver $SKIFF_TEST_RESOLVER: $(cat /etc/resolv.conf)"
+        sk run --rm --network slirp "$IMAGE" sh -c 'cat /etc/resolv.conf; nslookup -type=a skiff-dns.test'
+        assert_contains "$output" "nameserver 10.0.2.3"
+        assert_contains "$output" "192.0.2.77"
+        return
+    fi
     command -v dnsmasq >/dev/null || die "dnsmasq is missing (tests/rig/install-deps.sh installs dnsmasq-base)"
     local ip=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1)).53
     dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address="$ip" --port=53 \
