@@ -1,6 +1,5 @@
 #include "config/config.hpp"
 
-#include <cerrno>
 #include <functional>
 #include <set>
 

@@ -145,7 +145,8 @@ void mount_fuse_rootfs(const ChildPlan& p, int fd) noexcept {
 }
 
 // Allocates the container's terminal from its own devpts, sends the master
-// to the parent, and makes the slave the controlling terminal and stdio.
+// to the parent, and makes the slave the controlling terminal (of the
+// session become_process made) and stdio.
 void setup_terminal(const ChildPlan& p, int fd) noexcept {
     int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0) die(fd, "open", "/dev/ptmx", errno);
@@ -174,7 +175,6 @@ void setup_terminal(const ChildPlan& p, int fd) noexcept {
     char ack = 0;
     if (::read(fd, &ack, 1) != 1 || ack != 'w') ::_exit(kChildSetupFailed);
 
-    if (::setsid() < 0) die(fd, "setsid", nullptr, errno);
     if (::ioctl(slave, TIOCSCTTY, 0) < 0) die(fd, "setting the controlling terminal", nullptr, errno);
     for (int i = 0; i < 3; ++i)
         if (::dup2(slave, i) < 0) die(fd, "dup2", path, errno);
@@ -253,20 +253,17 @@ namespace {
 // From the pty to execve: what a container's first process and an `exec`
 // process do alike.
 [[noreturn]] void become_process(const ChildPlan& p, const ChildSecurity& sec, int fd, int stdin_null_fd) noexcept {
+    // A session of its own, as runc gives every container process: with -t
+    // the pty becomes its controlling terminal; without, it has none, and
+    // the caller's terminal (/dev/tty, TIOCSTI into the user's shell) is out
+    // of reach. The terminal's signals go to skiff, which forwards them, and
+    // the scheduler's autogroups count the container apart from the shell.
+    if (::setsid() < 0 && errno != EPERM) die(fd, "setsid", nullptr, errno);
     // Detached: the monitor's pipes (all above 2, see engine/start).
     for (int i = 0; i < 3; ++i)
         if (p.stdio[i] >= 0 && ::dup2(p.stdio[i], i) < 0) die(fd, "dup2", "stdio", errno);
-    if (p.terminal) {
-        setup_terminal(p, fd);
-    } else {
-        if (p.stdin_null && p.stdio[0] < 0 && ::dup2(stdin_null_fd, 0) < 0) die(fd, "dup2", "/dev/null", errno);
-        // A session of its own, as runc gives every container process: the
-        // caller's controlling terminal (/dev/tty, TIOCSTI into the user's
-        // shell) is out of reach, the terminal's job-control signals go to
-        // skiff, which forwards them, and the scheduler's autogroups do not
-        // count the container against the shell that started it.
-        if (::setsid() < 0 && errno != EPERM) die(fd, "setsid", nullptr, errno);
-    }
+    if (p.terminal) setup_terminal(p, fd);
+    else if (p.stdin_null && p.stdio[0] < 0 && ::dup2(stdin_null_fd, 0) < 0) die(fd, "dup2", "/dev/null", errno);
 
     if (::chdir(p.cwd) < 0) {
         if (errno != ENOENT || !p.create_cwd) die(fd, "chdir to the working directory", p.cwd, errno);

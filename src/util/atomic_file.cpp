@@ -50,10 +50,13 @@ void replace_file(const std::string& path, std::string_view content, int mode) {
 }
 
 void update_file(const std::string& path, std::string_view content, int mode) {
+    // O_NOFOLLOW and fstat: the file compared is the one at path, never a
+    // symlink's target, even if path changes in between.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) == content.size()) {
+    if (fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) == content.size()) {
         try {
-            if (read_file(path, content.size()) == content) return;
+            if (read_all(fd.get(), content.size()) == content) return;
         } catch (const Error&) {
             // unreadable: replaced below
         }
